@@ -1,0 +1,96 @@
+"""``ALSModelDataset``: save and load a fitted Spark ``ALSModel``, with versions."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from kedro.io.core import AbstractVersionedDataset, DatasetError, Version
+from pyspark.ml.recommendation import ALSModel
+from pyspark.sql import SparkSession
+
+# Spark writes item factors last; their _SUCCESS marker means the save finished.
+_COMPLETE_MARKER = "itemFactors/_SUCCESS"
+
+
+def _spark() -> SparkSession:
+    return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+
+
+def _hadoop_fs(path: str) -> tuple[Any, Any]:
+    spark = _spark()
+    jvm = spark.sparkContext._jvm  # noqa: SLF001 - Hadoop FS is only reachable here
+    jpath = jvm.org.apache.hadoop.fs.Path(path)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()  # noqa: SLF001
+    return jpath.getFileSystem(conf), jpath
+
+
+def _exists(path: str) -> bool:
+    """True when a complete model is stored at ``path`` (any Hadoop file system)."""
+    fs, jpath = _hadoop_fs(str(PurePosixPath(path) / _COMPLETE_MARKER))
+    return bool(fs.exists(jpath))
+
+
+def _glob(pattern: str) -> list[str]:
+    fs, jpattern = _hadoop_fs(pattern)
+    statuses = fs.globStatus(jpattern) or []
+    return [str(s.getPath().toUri().getPath()) for s in statuses]
+
+
+class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
+    """Persist a Spark ML ``ALSModel`` with ``model.write().save`` and ``ALSModel.load``.
+
+    kedro-datasets has no dataset for Spark ML models, and an ``ALSModel`` cannot
+    pass through Kedro's default ``MemoryDataset`` (it cannot be deep-copied).
+    Works on any path Hadoop can write (local, HDFS, S3A, ABFS); a version only
+    counts as saved once Spark wrote its last part, so a killed run never leaves
+    a half-written model as the latest.
+
+    Example:
+        ```yaml
+        events.als_model:
+          type: ecom_recsys.datasets.ALSModelDataset
+          filepath: data/06_models/events/als_model
+          versioned: true
+        ```
+    """
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        version: Version | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Create the dataset for ``filepath`` (a folder), optionally versioned."""
+        self._filepath_str = filepath
+        self.metadata = metadata
+        super().__init__(
+            filepath=PurePosixPath(filepath),
+            version=version,
+            exists_function=_exists,
+            glob_function=_glob,
+        )
+
+    def load(self) -> ALSModel:
+        """Load the latest (or the requested) version of the model."""
+        path = str(self._get_load_path())
+        if not _exists(path):
+            raise DatasetError(
+                f"No complete ALS model at {path}. Run `kedro run "
+                "--pipelines=modeling` to train one."
+            )
+        return ALSModel.load(path)
+
+    def save(self, data: ALSModel) -> None:
+        """Write the model; with versioning, each save goes to a new folder."""
+        data.write().overwrite().save(str(self._get_save_path()))
+
+    def _exists(self) -> bool:
+        try:
+            return _exists(str(self._get_load_path()))
+        except DatasetError:
+            return False
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": self._filepath_str, "version": self._version}

@@ -1,0 +1,53 @@
+"""Kedro hooks: one SparkSession per run, built from ``conf/<env>/spark.yml``."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from kedro.framework.context import KedroContext
+from kedro.framework.hooks import hook_impl
+from pyspark import SparkConf
+from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
+
+
+def build_spark_session(config: dict[str, object], app_name: str) -> SparkSession:
+    """Create (or reuse) the SparkSession from a flat ``spark.*`` config mapping.
+
+    Settings only take effect if no session exists yet in this process, which is
+    why the hook runs in ``after_context_created``, before any dataset loads.
+    """
+    conf = SparkConf().setAll([(str(k), str(v)) for k, v in config.items()])
+    checkpoint_dir = config.get("spark.checkpoint.dir")
+    if checkpoint_dir and "://" not in str(checkpoint_dir):
+        # Local checkpoints: make the folder absolute so it does not depend on
+        # the working directory of whoever starts the JVM.
+        checkpoint_dir = str(Path(str(checkpoint_dir)).resolve())
+        conf.set("spark.checkpoint.dir", checkpoint_dir)
+    spark = SparkSession.builder.appName(app_name).config(conf=conf).getOrCreate()
+    spark.sparkContext.setLogLevel(str(config.get("spark.log.level", "WARN")))
+    if checkpoint_dir:
+        # ALS only checkpoints when the context has a checkpoint directory;
+        # without one, long lineages overflow the stack.
+        spark.sparkContext.setCheckpointDir(str(checkpoint_dir))
+    return spark
+
+
+class SparkHooks:
+    """Initialise Spark from the active environment's ``spark.yml``."""
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        """Build the SparkSession before any Spark dataset is created."""
+        os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+        config = dict(context.config_loader["spark"])
+        spark = build_spark_session(config, app_name=context.project_path.name)
+        logger.info(
+            "Spark %s on %s (%s shuffle partitions)",
+            spark.version,
+            spark.sparkContext.master,
+            spark.conf.get("spark.sql.shuffle.partitions"),
+        )

@@ -1,0 +1,5 @@
+"""ALS, the popularity baseline, top-K recommendations and their evaluation."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

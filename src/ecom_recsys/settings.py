@@ -1,0 +1,17 @@
+"""Project settings: the Spark hook, config patterns and the config loader."""
+
+from kedro.config import OmegaConfigLoader
+
+from ecom_recsys.hooks import SparkHooks
+
+HOOKS = (SparkHooks(),)
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    "config_patterns": {
+        "spark": ["spark*", "spark*/**"],
+        "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
+    },
+}
