@@ -14,4 +14,7 @@ CONFIG_LOADER_ARGS = {
         "spark": ["spark*", "spark*/**"],
         "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
     },
+    # An environment overrides single keys (e.g. only modeling.events.als.rank)
+    # instead of replacing whole top-level sections.
+    "merge_strategy": {"parameters": "soft", "spark": "soft"},
 }

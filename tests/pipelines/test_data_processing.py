@@ -1,0 +1,163 @@
+"""Unit tests for the data_processing nodes on tiny frames."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from pyspark.sql import SparkSession
+
+from ecom_recsys.pipelines.data_processing.nodes import (
+    RAW_COLUMNS,
+    DataQualityError,
+    check_events,
+    select_clean_events,
+    select_rejected_events,
+    summarise_data_quality,
+)
+
+PARAMS = {
+    "event_types": ["view", "cart", "remove_from_cart", "purchase"],
+    "required": [
+        "event_time",
+        "event_type",
+        "product_id",
+        "category_id",
+        "price",
+        "user_id",
+    ],
+    "max_rejected_share": 0.5,
+}
+GOOD = [
+    "2019-10-01 00:00:00 UTC",
+    "view",
+    "44600062",
+    "2103807459595387724",
+    "",
+    "shiseido",
+    "35.79",
+    "541312140",
+    "72d76fde-8bb3-4e00-8c23-a032dfed738c",
+]
+
+
+def _raw(spark: SparkSession, records: list[list[str | None]], corrupt=None):
+    corrupt = corrupt or [None] * len(records)
+    data = [(*r, c) for r, c in zip(records, corrupt, strict=True)]
+    schema = ", ".join(f"{c} string" for c in [*RAW_COLUMNS, "_corrupt_record"])
+    return spark.createDataFrame(data, schema)
+
+
+def _with(**changes: str | None) -> list[str | None]:
+    row = list(GOOD)
+    for name, value in changes.items():
+        row[RAW_COLUMNS.index(name)] = value
+    return row
+
+
+CASES = [
+    (_with(), None),
+    (_with(event_type=" Purchase "), None),
+    (_with(user_id=None), "missing:user_id"),
+    (_with(price="  "), "missing:price"),
+    (_with(event_time="2019-13-45 99:00:00 UTC"), "unparseable:event_time"),
+    (_with(product_id="12ab"), "unparseable:product_id"),
+    (_with(category_id="99999999999999999999"), "unparseable:category_id"),
+    (_with(price="1,5"), "unparseable:price"),
+    (_with(event_type="wishlist"), "unknown_event_type"),
+    (_with(price="-0.01"), "negative_price"),
+    (_with(user_session=None, brand=None, category_code=None), None),
+]
+
+
+def test_check_events_tags_each_bad_row_with_its_reason(spark):
+    raw = _raw(spark, [c[0] for c in CASES])
+    checked = check_events(raw, PARAMS).collect()
+    assert [r["reject_reason"] for r in checked] == [c[1] for c in CASES]
+
+
+def test_check_events_parses_types_and_normalises_values(spark):
+    row = check_events(_raw(spark, [_with(event_type=" Purchase ")]), PARAMS).first()
+    assert row["event_time"] == datetime(2019, 10, 1, 0, 0, 0)
+    assert row["event_type"] == "purchase"
+    assert row["product_id"] == 44600062
+    assert row["category_id"] == 2103807459595387724  # needs 64 bits
+    assert row["category_code"] is None  # empty string means missing
+    assert row["price"] == pytest.approx(35.79)
+    assert row["source_file"] is None and row["raw_record"] is None
+
+
+def test_check_events_reads_non_utc_zone_correctly(spark):
+    row = check_events(
+        _raw(spark, [_with(event_time="2019-10-01 03:00:00 GMT+03:00")]), PARAMS
+    ).first()
+    assert row["event_time"] == datetime(2019, 10, 1, 0, 0, 0)
+
+
+def test_malformed_line_is_quarantined_with_its_raw_text(spark):
+    line = "2019-10-01 00:00:00 UTC,view,44600062"
+    raw = _raw(spark, [_with(), _with()], corrupt=[None, line])
+    rejected = select_rejected_events(check_events(raw, PARAMS)).collect()
+    assert [(r["reject_reason"], r["raw_record"]) for r in rejected] == [
+        ("malformed_row", line)
+    ]
+
+
+def test_rejected_rows_keep_their_raw_values(spark):
+    raw = _raw(spark, [_with(price="abc")])
+    (row,) = select_rejected_events(check_events(raw, PARAMS)).collect()
+    assert row["reject_reason"] == "unparseable:price"
+    assert json.loads(row["raw_record"])["price"] == "abc"
+
+
+def test_unknown_required_column_is_a_clear_error(spark):
+    with pytest.raises(ValueError, match=r"validation.required .*\['colour'\]"):
+        check_events(_raw(spark, [_with()]), {**PARAMS, "required": ["colour"]})
+
+
+def test_clean_events_drop_exact_duplicates_only(spark):
+    raw = _raw(spark, [_with(), _with(), _with(price="35.80"), _with(user_id="x")])
+    clean = select_clean_events(check_events(raw, PARAMS))
+    assert clean.columns == RAW_COLUMNS
+    assert sorted(r["price"] for r in clean.collect()) == [35.79, 35.80]
+
+
+def test_data_quality_report_balances_rows_in_and_out(spark):
+    raw = _raw(
+        spark,
+        [
+            _with(),
+            _with(),
+            _with(price="-1"),
+            _with(user_id=None),
+            _with(user_id=None),
+            _with(product_id="2"),
+        ],
+    )
+    checked = check_events(raw, PARAMS)
+    report = summarise_data_quality(checked, select_clean_events(checked), PARAMS)
+    assert report.to_dict("records") == [
+        {"rows_in": 6, "outcome": "kept", "rows": 2, "share": 2 / 6},
+        {"rows_in": 6, "outcome": "duplicate", "rows": 1, "share": 1 / 6},
+        {
+            "rows_in": 6,
+            "outcome": "rejected:missing:user_id",
+            "rows": 2,
+            "share": 2 / 6,
+        },
+        {"rows_in": 6, "outcome": "rejected:negative_price", "rows": 1, "share": 1 / 6},
+    ]
+
+
+def test_too_many_rejected_rows_stop_the_run_with_the_report(spark):
+    raw = _raw(spark, [_with(), _with(price="-1"), _with(price="-2")])
+    checked = check_events(raw, PARAMS)
+    with pytest.raises(DataQualityError, match=r"2 of 3 .*max_rejected_share=0.5"):
+        summarise_data_quality(checked, select_clean_events(checked), PARAMS)
+
+
+def test_empty_input_is_a_clear_error(spark):
+    checked = check_events(_raw(spark, []), PARAMS)
+    with pytest.raises(DataQualityError, match="raw events are empty"):
+        summarise_data_quality(checked, select_clean_events(checked), PARAMS)

@@ -1,0 +1,108 @@
+"""Tests of the demo data generator: format, determinism and planted structure."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.sql import Window
+from pyspark.sql import functions as F
+
+from ecom_recsys.pipelines.data_processing.nodes import RAW_COLUMNS
+from ecom_recsys.pipelines.demo_data.nodes import category_layout, generate_events
+
+PARAMS = {
+    "seed": 7,
+    "n_users": 3000,
+    "n_products": 600,
+    "n_categories": 20,
+    "start": "2019-10-01",
+    "n_days": 21,
+    "sessions_per_user_mean": 3.0,
+    "views_per_session_mean": 6.0,
+    "category_popularity_exponent": 1.0,
+    "product_popularity_exponent": 3.0,
+    "taste": {"favourite_category_share": 0.85, "favourite_brand_share": 0.6},
+    "funnel": {
+        "cart_rate": 0.021,
+        "purchase_after_cart": 0.8,
+        "remove_after_cart": 0.15,
+        "direct_purchase_rate": 0.001,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def events(spark):
+    return generate_events(PARAMS).persist()
+
+
+def test_columns_and_formats_match_the_rees46_file(events):
+    assert events.columns == RAW_COLUMNS
+    bad_time = events.where(
+        ~F.col("event_time").rlike(r"^2019-1[01]-\d\d \d\d:\d\d:\d\d UTC$")
+    )
+    assert bad_time.count() == 0
+    assert events.where(F.col("user_session").rlike("^[0-9a-f-]{36}$")).count() == (
+        events.count()
+    )
+
+
+def test_same_seed_gives_the_same_events_and_another_seed_does_not(spark, events):
+    again = generate_events(PARAMS)
+    assert again.exceptAll(events).count() == 0
+    assert events.exceptAll(again).count() == 0
+    other = generate_events({**PARAMS, "seed": 8})
+    assert other.exceptAll(events).count() > 0
+
+
+def test_funnel_shares_are_near_the_real_data(events):
+    n = events.count()
+    shares = {
+        r["event_type"]: r["count"] / n
+        for r in events.groupBy("event_type").count().collect()
+    }
+    assert 0.94 < shares["view"] < 0.975
+    assert 0.015 < shares["cart"] < 0.025
+    assert 0.012 < shares["purchase"] < 0.023
+    assert 0.0 < shares["remove_from_cart"] < 0.01
+
+
+def test_each_product_has_one_price_and_category(events):
+    per_product = events.groupBy("product_id").agg(
+        F.countDistinct("price").alias("prices"),
+        F.countDistinct("category_id").alias("cats"),
+    )
+    assert per_product.where("prices != 1 or cats != 1").count() == 0
+
+
+def test_users_concentrate_on_few_categories(events):
+    # Share of each user's views in the user's top-2 categories: planted taste.
+    per_user_cat = events.groupBy("user_id", "category_id").count()
+    top2 = (
+        per_user_cat.withColumn(
+            "r",
+            F.row_number().over(Window.partitionBy("user_id").orderBy(F.desc("count"))),
+        )
+        .groupBy("user_id")
+        .agg(
+            (F.sum(F.when(F.col("r") <= 2, F.col("count"))) / F.sum("count")).alias(
+                "top2"
+            ),
+            F.sum("count").alias("n"),
+        )
+        .where("n >= 20")
+    )
+    assert top2.agg(F.avg("top2")).first()[0] > 0.75
+
+
+def test_popularity_has_a_long_tail(events):
+    counts = [
+        r["count"]
+        for r in events.groupBy("product_id").count().orderBy(F.desc("count")).collect()
+    ]
+    top_decile = sum(counts[: len(counts) // 10]) / sum(counts)
+    assert top_decile > 0.4
+
+
+def test_layout_rejects_fewer_products_than_categories():
+    with pytest.raises(ValueError, match="n_products"):
+        category_layout({**PARAMS, "n_products": 5})

@@ -1,0 +1,145 @@
+"""Unit tests for the feature_engineering nodes on tiny frames."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ecom_recsys.pipelines.feature_engineering.nodes import (
+    build_interactions,
+    build_products,
+    build_test,
+    build_train,
+    index_products,
+    index_users,
+)
+from ecom_recsys.spark_utils import dense_index
+from tests.conftest import rows, ts
+
+EVENTS_SCHEMA = (
+    "event_time timestamp, event_type string, product_id long, category_id long, "
+    "category_code string, brand string, price double, user_id long, "
+    "user_session string"
+)
+WEIGHTS = {
+    "event_types": {
+        "view": 1.0,
+        "cart": 4.0,
+        "remove_from_cart": 0.5,
+        "purchase": 10.0,
+    },
+    "transform": "none",
+}
+SPLIT = {"test_start": "2019-10-22 00:00:00"}
+BIG = 5_000_000_000  # user and product ids beyond 32 bits
+
+
+def _events(spark, data):
+    full = [
+        (ts(t), e, p, 7, "electronics.smartphone", "acme", 10.0, u, "s")
+        for t, e, p, u in data
+    ]
+    return spark.createDataFrame(full, EVENTS_SCHEMA)
+
+
+@pytest.fixture
+def events(spark):
+    return _events(
+        spark,
+        [
+            ("2019-10-01 10:00:00", "view", 100, 1),
+            ("2019-10-01 10:01:00", "view", 100, 1),
+            ("2019-10-01 10:02:00", "cart", 100, 1),
+            ("2019-10-01 10:03:00", "remove_from_cart", 100, 1),
+            ("2019-10-01 10:04:00", "purchase", 100, 1),
+            ("2019-10-21 23:59:59", "view", BIG, 1),
+            ("2019-10-22 00:00:00", "view", BIG, 1),  # exactly at the cut-off: test
+            ("2019-10-23 00:00:00", "purchase", 100, BIG),
+        ],
+    )
+
+
+def test_interactions_count_each_event_type_and_weigh_them(events):
+    result = build_interactions(events, WEIGHTS, SPLIT)
+    assert rows(result, "user_id", "product_id", "period") == [
+        (1, 100, "train", 2, 1, 1, 1, 2 * 1 + 4 + 0.5 + 10, ts("2019-10-01 10:04:00")),
+        (1, BIG, "test", 1, 0, 0, 0, 1.0, ts("2019-10-22 00:00:00")),
+        (1, BIG, "train", 1, 0, 0, 0, 1.0, ts("2019-10-21 23:59:59")),
+        (BIG, 100, "test", 0, 0, 0, 1, 10.0, ts("2019-10-23 00:00:00")),
+    ]
+
+
+def test_log1p_transform_scales_the_weight(events):
+    result = build_interactions(events, {**WEIGHTS, "transform": "log1p"}, SPLIT)
+    weight = result.where("user_id = 1 and product_id = 100").first()["weight"]
+    assert weight == pytest.approx(math.log1p(16.5))
+
+
+def test_unknown_transform_and_bad_cutoff_are_clear_errors(events):
+    with pytest.raises(ValueError, match="interaction_weights.transform"):
+        build_interactions(events, {**WEIGHTS, "transform": "sqrt"}, SPLIT)
+    with pytest.raises(ValueError, match="split.test_start"):
+        build_interactions(events, WEIGHTS, {"test_start": "22/10/2019"})
+
+
+def test_products_take_the_latest_details(spark):
+    data = [
+        (ts("2019-10-01 00:00:00"), "view", 1, 7, "a.b", "old", 10.0, 1, "s"),
+        (ts("2019-10-05 00:00:00"), "view", 1, 7, "a.b", "new", 12.5, 2, "s"),
+        (ts("2019-10-03 00:00:00"), "view", 2, 8, None, None, 3.0, 1, "s"),
+    ]
+    products = build_products(spark.createDataFrame(data, EVENTS_SCHEMA))
+    assert rows(products, "product_id") == [
+        (1, 7, "a.b", "new", 12.5),
+        (2, 8, None, None, 3.0),
+    ]
+
+
+def test_dense_index_maps_64_bit_ids_to_ranks(spark):
+    ids = [BIG + 7, 3, BIG, 3, 42, 2**62]
+    df = spark.createDataFrame([(i,) for i in ids], "id long").repartition(3)
+    index = dense_index(df, "id", "idx")
+    assert rows(index, "idx") == [(3, 0), (42, 1), (BIG, 2), (BIG + 7, 3), (2**62, 4)]
+    assert dict(index.dtypes)["idx"] == "int"
+
+
+def test_index_nodes_index_users_and_products(events):
+    interactions = build_interactions(events, WEIGHTS, SPLIT)
+    assert rows(index_users(interactions), "user_idx") == [(1, 0), (BIG, 1)]
+    products = build_products(events)
+    assert rows(index_products(products), "item_idx") == [(100, 0), (BIG, 1)]
+
+
+def test_train_and_test_are_split_by_the_cutoff(events):
+    interactions = build_interactions(events, WEIGHTS, SPLIT)
+    users, products = index_users(interactions), index_products(build_products(events))
+    train = build_train(interactions, users, products)
+    assert rows(train.select("user_idx", "item_idx", "weight"), "item_idx") == [
+        (0, 0, 16.5),
+        (0, 1, 1.0),
+    ]
+    test = build_test(
+        interactions, users, products, {"relevant_event_types": ["purchase"]}
+    )
+    assert rows(test.select("user_idx", "item_idx"), "user_idx") == [(1, 0)]
+    test_views = build_test(
+        interactions, users, products, {"relevant_event_types": ["view", "purchase"]}
+    )
+    assert rows(test_views.select("user_idx", "item_idx"), "user_idx") == [
+        (0, 1),
+        (1, 0),
+    ]
+
+
+def test_train_drops_interactions_of_zero_weight(spark):
+    events = _events(spark, [("2019-10-01 00:00:00", "remove_from_cart", 5, 9)])
+    weights = {
+        **WEIGHTS,
+        "event_types": {**WEIGHTS["event_types"], "remove_from_cart": 0.0},
+    }
+    interactions = build_interactions(events, weights, SPLIT)
+    train = build_train(
+        interactions, index_users(interactions), index_products(build_products(events))
+    )
+    assert train.count() == 0

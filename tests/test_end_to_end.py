@@ -1,0 +1,118 @@
+"""End-to-end: KedroSession runs on the small ``test`` environment.
+
+The demo data and every output go to a temporary data root, set through a copy of
+the configuration whose ``test`` environment overrides ``globals.yml``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from pyspark.ml.recommendation import ALSModel
+
+from tests.conftest import PROJECT_PATH
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def project(spark, tmp_path_factory) -> dict[str, Path]:
+    """Run demo_data and then the default pipeline once for the whole module."""
+    root = tmp_path_factory.mktemp("e2e")
+    conf = root / "conf"
+    shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
+    (conf / "local").mkdir()
+    data_root = root / "data"
+    (conf / "test" / "globals.yml").write_text(f"data_root: {data_root}\n")
+    bootstrap_project(PROJECT_PATH)
+    for pipeline in ("demo_data", "__default__"):
+        with KedroSession.create(
+            project_path=PROJECT_PATH, env="test", conf_source=str(conf)
+        ) as session:
+            session.run(pipeline_names=[pipeline])
+    return {"data": data_root, "conf": conf}
+
+
+def test_demo_data_is_written_as_raw_csv(project):
+    files = sorted((project["data"] / "01_raw" / "events").glob("*.csv"))
+    assert files
+    header = files[0].read_text().splitlines()[0]
+    assert header == (
+        "event_time,event_type,product_id,category_id,category_code,brand,price,"
+        "user_id,user_session"
+    )
+
+
+def test_metrics_are_written_and_als_beats_popularity(project):
+    metrics = pd.read_csv(
+        project["data"] / "08_reporting" / "events" / "model_metrics.csv"
+    )
+    assert len(metrics) == 8
+    ndcg = metrics[metrics["metric"] == "ndcg"].set_index("model")["value"]
+    assert ndcg["als"] > ndcg["popularity"]
+    assert (metrics["users_evaluated"] > 100).all()
+
+
+def test_recommendations_have_k_items_and_no_purchased_ones(spark, project):
+    data = project["data"]
+    recs = spark.read.parquet(
+        str(data / "08_reporting/events/top_recommendations_pretty.parquet")
+    )
+    assert recs.groupBy("user_id").count().where("count != 10").count() == 0
+    interactions = spark.read.parquet(
+        str(data / "04_feature/events/interactions.parquet")
+    )
+    purchased = interactions.where("period = 'train' and n_purchase > 0")
+    assert recs.join(purchased, ["user_id", "product_id"]).count() == 0
+    assert (
+        recs.where("category_code is null and brand is null and price is null").count()
+        == 0
+    )
+
+
+def test_model_reloads_and_reports_exist(project):
+    models = project["data"] / "06_models" / "events" / "als_model"
+    (version,) = list(models.iterdir())
+    model = ALSModel.load(str(version / "als_model"))
+    assert model.rank == 8
+    reporting = project["data"] / "08_reporting" / "events"
+    for name in ("model_metrics.png", "funnel.png", "data_quality.csv"):
+        assert (reporting / name).stat().st_size > 0
+    assert (project["data"] / "08_reporting/events/analytics_summary.parquet").is_dir()
+
+
+def test_registry_lists_the_pipelines_and_viz_builds(project, tmp_path):
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
+    kedro = [sys.executable, "-m", "kedro"]
+    listed = subprocess.run(
+        [*kedro, "registry", "list"],
+        cwd=PROJECT_PATH,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in ("data_processing", "feature_engineering", "modeling", "reporting"):
+        assert f"- {name}" in listed
+    subprocess.run(
+        [*kedro, "viz", "build"],
+        cwd=PROJECT_PATH,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    main = json.loads((PROJECT_PATH / "build" / "api" / "main").read_text())
+    datasets = [n for n in main["nodes"] if n["type"] == "data"]
+    assert datasets and all(n.get("layer") for n in datasets)
+    assert {"raw", "primary", "model_input", "models", "reporting"} <= set(
+        main["layers"]
+    )

@@ -1,0 +1,69 @@
+"""The pipelines run together through Kedro's SequentialRunner on in-memory data."""
+
+from __future__ import annotations
+
+import pandas as pd
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from kedro_datasets.pandas import CSVDataset
+from pyspark.sql import functions as F
+
+from ecom_recsys.datasets import ALSModelDataset
+from ecom_recsys.pipelines import (
+    data_processing,
+    feature_engineering,
+    modeling,
+    reporting,
+)
+from ecom_recsys.pipelines.demo_data.nodes import generate_events
+from tests.conftest import PROJECT_PATH
+
+
+def _flatten(params: dict, prefix: str = "params:") -> dict:
+    flat = {}
+    for key, value in params.items():
+        flat[prefix + key] = value
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+    return flat
+
+
+def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
+    loader = OmegaConfigLoader(
+        str(PROJECT_PATH / "conf"),
+        base_env="base",
+        default_run_env="test",
+        merge_strategy={"parameters": "soft"},
+    )
+    params = _flatten(dict(loader["parameters"]))
+    raw = generate_events(params["params:demo_data.events"]).withColumn(
+        "_corrupt_record", F.lit(None).cast("string")
+    )
+    catalog = DataCatalog(
+        {
+            "events.raw": MemoryDataset(raw),
+            "events.als_model": ALSModelDataset(filepath=str(tmp_path / "als")),
+            # model_metrics feeds a chart: a file keeps it after the run.
+            "events.model_metrics": CSVDataset(
+                filepath=str(tmp_path / "metrics.csv"), save_args={"index": False}
+            ),
+        }
+    )
+    for name, value in params.items():
+        catalog[name] = value
+    pipeline = sum(
+        m.create_pipeline()
+        for m in (data_processing, feature_engineering, modeling, reporting)
+    )
+    SequentialRunner().run(pipeline, catalog)
+
+    metrics = catalog["events.model_metrics"].load()
+    assert isinstance(metrics, pd.DataFrame)
+    assert sorted(set(metrics["model"])) == ["als", "popularity"]
+    assert sorted(set(metrics["metric"])) == ["map", "ndcg", "precision", "recall"]
+    assert (metrics["users_evaluated"] > 50).all()
+    recs = catalog["events.top_recommendations_pretty"].load()
+    assert recs.groupBy("user_id").count().where("count != 10").count() == 0
+    quality = catalog["events.data_quality"].load()
+    assert quality.set_index("outcome").loc["kept", "rows"] == raw.count()
