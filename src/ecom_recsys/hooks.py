@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import sys
 from pathlib import Path
 
 from kedro.framework.context import KedroContext
@@ -12,6 +14,19 @@ from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
+
+
+def require_java() -> None:
+    """Fail with a clear message when no Java runtime is available for Spark."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return
+    if shutil.which("java") is None:
+        raise RuntimeError(
+            "Spark needs Java 17 or newer, and no `java` was found on PATH (nor "
+            "JAVA_HOME set). Install it, e.g. `sudo apt-get install "
+            "openjdk-17-jre-headless` or `brew install openjdk@17`, then run again."
+        )
 
 
 def build_spark_session(config: dict[str, object], app_name: str) -> SparkSession:
@@ -42,7 +57,9 @@ class SparkHooks:
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
         """Build the SparkSession before any Spark dataset is created."""
-        os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+        require_java()
+        # Python workers must use this interpreter (the project's venv).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         config = dict(context.config_loader["spark"])
         spark = build_spark_session(config, app_name=context.project_path.name)
         logger.info(

@@ -1,0 +1,40 @@
+"""Ingestion of the real REES46 slice in ../shared/data (skipped where absent)."""
+
+from __future__ import annotations
+
+import pytest
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog
+
+from ecom_recsys.pipelines.data_processing.nodes import (
+    check_events,
+    select_clean_events,
+)
+from tests.conftest import PROJECT_PATH, SHARED_DATA
+
+REES46_HEAD = SHARED_DATA / "rees46_head" / "2019-Oct-head.csv"
+
+
+@pytest.mark.skipif(
+    not REES46_HEAD.exists(),
+    reason=f"real REES46 sample not found at {REES46_HEAD} (../shared is absent)",
+)
+def test_real_rees46_rows_pass_the_catalog_reader_and_validation(spark):
+    loader = OmegaConfigLoader(
+        str(PROJECT_PATH / "conf"), base_env="base", default_run_env="base"
+    )
+    config = dict(loader["catalog"]["events.raw"])
+    config["filepath"] = str(REES46_HEAD)  # the catalog's reader, the real file
+    raw = DataCatalog.from_config({"events.raw": config})["events.raw"].load()
+    params = dict(loader["parameters"]["data_processing"]["events"]["validation"])
+    checked = check_events(raw, params).persist()
+    assert checked.count() == 17_433
+    assert checked.where("reject_reason is not null").count() == 0
+    counts = {
+        r["event_type"]: r["count"]
+        for r in checked.groupBy("event_type").count().collect()
+    }
+    assert counts["cart"] == 165 and counts["purchase"] == 214
+    assert checked.where("category_id > 2053013552226107603").count() > 0  # 64-bit ids
+    assert select_clean_events(checked).count() <= 17_433
+    checked.unpersist()
