@@ -42,7 +42,7 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     )
     catalog = DataCatalog(
         {
-            "events.raw": MemoryDataset(raw),
+            "events.raw_events": MemoryDataset(raw),
             "events.als_model": ALSModelDataset(filepath=str(tmp_path / "als")),
             # model_metrics feeds a chart: a file keeps it after the run.
             "events.model_metrics": CSVDataset(

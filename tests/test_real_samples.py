@@ -6,10 +6,8 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 
-from ecom_recsys.pipelines.data_processing.nodes import (
-    check_events,
-    select_clean_events,
-)
+from ecom_recsys.pipelines.data_processing.nodes import check_rows, select_clean
+from ecom_recsys.schemas import EVENTS
 from tests.conftest import PROJECT_PATH, SHARED_DATA
 
 REES46_HEAD = SHARED_DATA / "rees46_head" / "2019-Oct-head.csv"
@@ -23,11 +21,13 @@ def test_real_rees46_rows_pass_the_catalog_reader_and_validation(spark):
     loader = OmegaConfigLoader(
         str(PROJECT_PATH / "conf"), base_env="base", default_run_env="base"
     )
-    config = dict(loader["catalog"]["events.raw"])
+    config = dict(loader["catalog"]["events.raw_events"])
     config["filepath"] = str(REES46_HEAD)  # the catalog's reader, the real file
-    raw = DataCatalog.from_config({"events.raw": config})["events.raw"].load()
-    params = dict(loader["parameters"]["data_processing"]["events"]["validation"])
-    checked = check_events(raw, params).persist()
+    raw = DataCatalog.from_config({"events.raw_events": config})[
+        "events.raw_events"
+    ].load()
+    rules = loader["parameters"]["data_processing"]["events"]["tables"]["events"]
+    checked = check_rows(raw, dict(rules), EVENTS["events"]).persist()
     assert checked.count() == 17_433
     assert checked.where("reject_reason is not null").count() == 0
     counts = {
@@ -36,5 +36,5 @@ def test_real_rees46_rows_pass_the_catalog_reader_and_validation(spark):
     }
     assert counts["cart"] == 165 and counts["purchase"] == 214
     assert checked.where("category_id > 2053013552226107603").count() > 0  # 64-bit ids
-    assert select_clean_events(checked).count() <= 17_433
+    assert select_clean(checked).count() <= 17_433
     checked.unpersist()

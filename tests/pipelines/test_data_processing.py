@@ -9,16 +9,18 @@ import pytest
 from pyspark.sql import SparkSession
 
 from ecom_recsys.pipelines.data_processing.nodes import (
-    RAW_COLUMNS,
     DataQualityError,
-    check_events,
-    select_clean_events,
-    select_rejected_events,
+    check_rows,
+    select_clean,
+    select_rejected,
     summarise_data_quality,
 )
+from ecom_recsys.schemas import EVENTS
+
+SCHEMA = EVENTS["events"]
+RAW_COLUMNS = list(SCHEMA)
 
 PARAMS = {
-    "event_types": ["view", "cart", "remove_from_cart", "purchase"],
     "required": [
         "event_time",
         "event_type",
@@ -27,8 +29,22 @@ PARAMS = {
         "price",
         "user_id",
     ],
-    "max_rejected_share": 0.5,
+    "allowed": {"event_type": ["view", "cart", "remove_from_cart", "purchase"]},
+    "non_negative": ["price"],
+    "timestamp_format": "yyyy-MM-dd HH:mm:ss z",
 }
+
+
+def check_events(raw, rules):
+    return check_rows(raw, rules, SCHEMA)
+
+
+def summarise(checked, share=0.5):
+    return summarise_data_quality(
+        share, events_checked=checked, events_clean=select_clean(checked)
+    )
+
+
 GOOD = [
     "2019-10-01 00:00:00 UTC",
     "view",
@@ -65,8 +81,8 @@ CASES = [
     (_with(product_id="12ab"), "unparseable:product_id"),
     (_with(category_id="99999999999999999999"), "unparseable:category_id"),
     (_with(price="1,5"), "unparseable:price"),
-    (_with(event_type="wishlist"), "unknown_event_type"),
-    (_with(price="-0.01"), "negative_price"),
+    (_with(event_type="wishlist"), "not_allowed:event_type"),
+    (_with(price="-0.01"), "negative:price"),
     (_with(user_session=None, brand=None, category_code=None), None),
 ]
 
@@ -98,7 +114,7 @@ def test_check_events_reads_non_utc_zone_correctly(spark):
 def test_malformed_line_is_quarantined_with_its_raw_text(spark):
     line = "2019-10-01 00:00:00 UTC,view,44600062"
     raw = _raw(spark, [_with(), _with()], corrupt=[None, line])
-    rejected = select_rejected_events(check_events(raw, PARAMS)).collect()
+    rejected = select_rejected(check_events(raw, PARAMS)).collect()
     assert [(r["reject_reason"], r["raw_record"]) for r in rejected] == [
         ("malformed_row", line)
     ]
@@ -106,19 +122,19 @@ def test_malformed_line_is_quarantined_with_its_raw_text(spark):
 
 def test_rejected_rows_keep_their_raw_values(spark):
     raw = _raw(spark, [_with(price="abc")])
-    (row,) = select_rejected_events(check_events(raw, PARAMS)).collect()
+    (row,) = select_rejected(check_events(raw, PARAMS)).collect()
     assert row["reject_reason"] == "unparseable:price"
     assert json.loads(row["raw_record"])["price"] == "abc"
 
 
 def test_unknown_required_column_is_a_clear_error(spark):
-    with pytest.raises(ValueError, match=r"validation.required .*\['colour'\]"):
+    with pytest.raises(ValueError, match=r"unknown columns \['colour'\]"):
         check_events(_raw(spark, [_with()]), {**PARAMS, "required": ["colour"]})
 
 
 def test_clean_events_drop_exact_duplicates_only(spark):
     raw = _raw(spark, [_with(), _with(), _with(price="35.80"), _with(user_id="x")])
-    clean = select_clean_events(check_events(raw, PARAMS))
+    clean = select_clean(check_events(raw, PARAMS))
     assert clean.columns == RAW_COLUMNS
     assert sorted(r["price"] for r in clean.collect()) == [35.79, 35.80]
 
@@ -136,8 +152,8 @@ def test_data_quality_report_balances_rows_in_and_out(spark):
         ],
     )
     checked = check_events(raw, PARAMS)
-    report = summarise_data_quality(checked, select_clean_events(checked), PARAMS)
-    assert report.to_dict("records") == [
+    report = summarise(checked)
+    assert report.drop(columns="table").to_dict("records") == [
         {"rows_in": 6, "outcome": "kept", "rows": 2, "share": 2 / 6},
         {"rows_in": 6, "outcome": "duplicate", "rows": 1, "share": 1 / 6},
         {
@@ -146,18 +162,23 @@ def test_data_quality_report_balances_rows_in_and_out(spark):
             "rows": 2,
             "share": 2 / 6,
         },
-        {"rows_in": 6, "outcome": "rejected:negative_price", "rows": 1, "share": 1 / 6},
+        {"rows_in": 6, "outcome": "rejected:negative:price", "rows": 1, "share": 1 / 6},
     ]
+    assert set(report["table"]) == {"events"}
 
 
 def test_too_many_rejected_rows_stop_the_run_with_the_report(spark):
     raw = _raw(spark, [_with(), _with(price="-1"), _with(price="-2")])
     checked = check_events(raw, PARAMS)
-    with pytest.raises(DataQualityError, match=r"2 of 3 .*max_rejected_share=0.5"):
-        summarise_data_quality(checked, select_clean_events(checked), PARAMS)
+    with pytest.raises(
+        DataQualityError, match=r"'events': 0.6667.*max_rejected_share=0.5"
+    ):
+        summarise(checked)
 
 
 def test_empty_input_is_a_clear_error(spark):
     checked = check_events(_raw(spark, []), PARAMS)
-    with pytest.raises(DataQualityError, match="raw events are empty"):
-        summarise_data_quality(checked, select_clean_events(checked), PARAMS)
+    with pytest.raises(
+        DataQualityError, match=r"No data rows in the raw table\(s\) \['events'\]"
+    ):
+        summarise(checked)

@@ -6,8 +6,8 @@ import pytest
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.pipelines.data_processing.nodes import RAW_COLUMNS
 from ecom_recsys.pipelines.demo_data.nodes import category_layout, generate_events
+from ecom_recsys.schemas import EVENTS
 
 PARAMS = {
     "seed": 7,
@@ -36,7 +36,7 @@ def events(spark):
 
 
 def test_columns_and_formats_match_the_rees46_file(events):
-    assert events.columns == RAW_COLUMNS
+    assert events.columns == list(EVENTS["events"])
     bad_time = events.where(
         ~F.col("event_time").rlike(r"^2019-1[01]-\d\d \d\d:\d\d:\d\d UTC$")
     )

@@ -85,8 +85,8 @@ def test_pretty_recommendations_use_source_ids_and_details(spark):
     )
     pretty = build_top_recommendations_pretty(recs, users, items, products)
     assert rows(pretty, "rank") == [
-        (5_000_000_000, 1, 20, "a.b", "zeta", 2.0, 0.912346),
-        (5_000_000_000, 2, 10, "a.b", "acme", 1.0, 0.5),
+        (5_000_000_000, 1, 20, 7, "a.b", "zeta", 2.0, 0.912346),
+        (5_000_000_000, 2, 10, 7, "a.b", "acme", 1.0, 0.5),
     ]
 
 

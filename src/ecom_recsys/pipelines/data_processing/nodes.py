@@ -1,13 +1,16 @@
-"""Nodes that turn raw REES46 event CSVs into typed, validated, de-duplicated events.
+"""Nodes that turn raw CSV tables into typed, validated, de-duplicated tables.
 
-The raw dataset is read with an explicit all-string schema (see the catalog), so
-that every value can be parsed here with ``try_cast`` and every row that fails
-a check is kept, with its reason, in a quarantine table instead of vanishing.
+Every raw table is read with an explicit all-string schema (see the catalog), so
+each value is parsed here with ``try_cast`` and every row that fails a check is
+kept, with its reason, in a quarantine table instead of vanishing. The same nodes
+serve every table of every source; the typed schemas live in
+``ecom_recsys.schemas`` and the rules in ``parameters_data_processing.yml``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -17,168 +20,187 @@ from pyspark.sql import functions as F
 logger = logging.getLogger(__name__)
 
 CORRUPT_COLUMN = "_corrupt_record"
-RAW_COLUMNS = [
-    "event_time",
-    "event_type",
-    "product_id",
-    "category_id",
-    "category_code",
-    "brand",
-    "price",
-    "user_id",
-    "user_session",
-]
-# REES46 writes times like ``2019-10-01 00:00:00 UTC``; ``z`` reads the zone.
-TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss z"
-_PARSERS = {
-    "event_time": lambda c: F.try_to_timestamp(c, F.lit(TIMESTAMP_FORMAT)),
-    "product_id": lambda c: c.try_cast("bigint"),
-    "category_id": lambda c: c.try_cast("bigint"),
-    "price": lambda c: c.try_cast("double"),
-    "user_id": lambda c: c.try_cast("bigint"),
-}
+AUDIT_COLUMNS = ["reject_reason", "source_file", "raw_record"]
+DEFAULT_TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
 
 
 class DataQualityError(RuntimeError):
-    """Raised when too large a share of the input rows is rejected."""
+    """Raised when too large a share of a table's rows is rejected."""
+
+
+def _parsers(rules: dict[str, Any]) -> dict[str, Callable[[Column], Column]]:
+    fmt = F.lit(rules.get("timestamp_format", DEFAULT_TIMESTAMP_FORMAT))
+    return {
+        "string": lambda c: c,
+        "int": lambda c: c.try_cast("int"),
+        "long": lambda c: c.try_cast("bigint"),
+        # Olist writes integers like 46.0 once re-saved with pandas.
+        "double": lambda c: c.try_cast("double"),
+        "timestamp": lambda c: F.try_to_timestamp(c, fmt),
+    }
 
 
 def _first_reason(checks: list[tuple[Column, str]]) -> Column:
     """The reason of the first failing check, or null when every check passes."""
     expr = None
     for failed, reason in checks:
-        expr = (
-            F.when(failed, F.lit(reason))
-            if expr is None
-            else expr.when(failed, F.lit(reason))
-        )
+        if expr is None:
+            expr = F.when(failed, F.lit(reason))
+        else:
+            expr = expr.when(failed, F.lit(reason))
     return expr.otherwise(F.lit(None).cast("string"))
 
 
-def check_events(raw: DataFrame, params: dict[str, Any]) -> DataFrame:
-    """Parse raw event strings into typed columns and tag every bad row with a reason.
-
-    Checks, in order (a row gets the first that fails): malformed CSV line
-    (wrong number of fields), a required field missing, a value that does not
-    parse, an unknown event type, a negative price.
-
-    Args:
-        raw: Raw events, every column a string, plus ``_corrupt_record``.
-        params: ``validation`` parameters: ``event_types`` and ``required``.
-
-    Returns:
-        Typed events with ``reject_reason`` (null for good rows) and, for
-        rejected rows only, ``source_file`` and ``raw_record`` (the raw values).
-    """
-    required = list(params["required"])
-    unknown = sorted(set(required) - set(RAW_COLUMNS))
+def _validate_rules(schema: dict[str, str], rules: dict[str, Any]) -> None:
+    named = (
+        list(rules.get("required", []))
+        + list(rules.get("allowed", {}))
+        + list(rules.get("non_negative", []))
+    )
+    unknown = sorted(set(named) - set(schema))
     if unknown:
         raise ValueError(
-            "parameters_data_processing.yml: validation.required lists unknown "
-            f"columns {unknown}; allowed: {RAW_COLUMNS}"
+            f"parameters_data_processing.yml: validation rules name unknown columns "
+            f"{unknown}; the table has {list(schema)}"
         )
-    event_types = list(params["event_types"])
-    trimmed = {c: F.nullif(F.trim(F.col(c)), F.lit("")) for c in RAW_COLUMNS}
-    parsed = {
-        c: _PARSERS[c](trimmed[c]) if c in _PARSERS else trimmed[c] for c in RAW_COLUMNS
+
+
+def check_rows(
+    raw: DataFrame, rules: dict[str, Any], schema: dict[str, str]
+) -> DataFrame:
+    """Parse raw strings into typed columns and tag every bad row with a reason.
+
+    Checks, in order (a row gets the first that fails): ``malformed_row`` (wrong
+    number of fields), ``missing:<col>`` (a required field is empty),
+    ``unparseable:<col>``, ``not_allowed:<col>`` (a value outside
+    ``rules.allowed``, compared in lower case) and ``negative:<col>``.
+
+    Args:
+        raw: The raw table, every column a string, plus ``_corrupt_record``.
+        rules: ``required``, ``allowed``, ``non_negative``, ``timestamp_format``.
+        schema: Column name -> type (see ``ecom_recsys.schemas``).
+
+    Returns:
+        The typed columns, ``reject_reason`` (null for good rows) and, for rejected
+        rows only, ``source_file`` and ``raw_record`` (the raw values as JSON, or
+        the raw line when it was malformed).
+    """
+    _validate_rules(schema, rules)
+    allowed = {
+        c: [str(v).lower() for v in vs] for c, vs in rules.get("allowed", {}).items()
     }
+    parsers = _parsers(rules)
+    trimmed = {c: F.nullif(F.trim(F.col(c)), F.lit("")) for c in schema}
+    trimmed.update({c: F.lower(trimmed[c]) for c in allowed})
+    parsed = {c: parsers[t](trimmed[c]) for c, t in schema.items()}
     checks: list[tuple[Column, str]] = [
         (F.col(CORRUPT_COLUMN).isNotNull(), "malformed_row")
     ]
-    checks += [(trimmed[c].isNull(), f"missing:{c}") for c in required]
+    checks += [(trimmed[c].isNull(), f"missing:{c}") for c in rules.get("required", [])]
     checks += [
         (trimmed[c].isNotNull() & parsed[c].isNull(), f"unparseable:{c}")
-        for c in _PARSERS
+        for c, t in schema.items()
+        if t != "string"
     ]
-    checks += [
-        (~F.lower(trimmed["event_type"]).isin(event_types), "unknown_event_type"),
-        (parsed["price"] < 0, "negative_price"),
-    ]
+    checks += [(~trimmed[c].isin(vs), f"not_allowed:{c}") for c, vs in allowed.items()]
+    checks += [(parsed[c] < 0, f"negative:{c}") for c in rules.get("non_negative", [])]
     reason = _first_reason(checks)
     raw_record = F.coalesce(
-        F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in RAW_COLUMNS]))
+        F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in schema]))
     )
     return raw.select(
-        *[parsed[c].alias(c) for c in RAW_COLUMNS if c != "event_type"],
-        F.lower(trimmed["event_type"]).alias("event_type"),
+        *[parsed[c].alias(c) for c in schema],
         reason.alias("reject_reason"),
-        F.input_file_name().alias("_file"),
-        raw_record.alias("_raw"),
-    ).select(
-        *RAW_COLUMNS,
-        "reject_reason",
-        F.when(F.col("reject_reason").isNotNull(), F.col("_file")).alias("source_file"),
-        F.when(F.col("reject_reason").isNotNull(), F.col("_raw")).alias("raw_record"),
+        F.when(reason.isNotNull(), F.input_file_name()).alias("source_file"),
+        F.when(reason.isNotNull(), raw_record).alias("raw_record"),
     )
 
 
-def select_rejected_events(checked: DataFrame) -> DataFrame:
+def select_rejected(checked: DataFrame) -> DataFrame:
     """The quarantine: rejected rows with their reason, file and raw values."""
-    return checked.where(F.col("reject_reason").isNotNull()).select(
-        "reject_reason", "source_file", "raw_record"
-    )
+    return checked.where(F.col("reject_reason").isNotNull()).select(*AUDIT_COLUMNS)
 
 
-def select_clean_events(checked: DataFrame) -> DataFrame:
-    """Accepted rows with exact duplicate events removed."""
+def select_clean(checked: DataFrame) -> DataFrame:
+    """Accepted rows, typed, with exact duplicate rows removed."""
+    columns = [c for c in checked.columns if c not in AUDIT_COLUMNS]
     return (
         checked.where(F.col("reject_reason").isNull())
-        .select(*RAW_COLUMNS)
-        .dropDuplicates(RAW_COLUMNS)
+        .select(*columns)
+        .dropDuplicates(columns)
     )
 
 
-def summarise_data_quality(
-    checked: DataFrame, clean: DataFrame, params: dict[str, Any]
-) -> pd.DataFrame:
-    """Count rows in, kept and rejected per reason; stop if too many are rejected.
-
-    Rows in = rows kept + rows rejected + exact duplicates dropped.
-
-    Args:
-        checked: Output of ``check_events`` (every input row).
-        clean: Output of ``select_clean_events``.
-        params: ``validation`` parameters with ``max_rejected_share``.
-
-    Returns:
-        One row per outcome (``kept``, ``duplicate``, ``rejected:<reason>``)
-        with its count and share of the input rows.
-    """
-    per_reason = (
-        checked.groupBy("reject_reason").count().collect()
-    )  # one row per reason: a handful, whatever the input size
+def _table_report(table: str, checked: DataFrame, clean: DataFrame) -> pd.DataFrame:
+    # One row per reason: a handful, whatever the input size.
+    per_reason = checked.groupBy("reject_reason").count().collect()
     counts = {r["reject_reason"]: r["count"] for r in per_reason}
     rows_in = sum(counts.values())
     accepted = counts.pop(None, 0)
     kept = clean.count()
-    rejected = sum(counts.values())
     outcome = [("kept", kept), ("duplicate", accepted - kept)] + [
         (f"rejected:{reason}", n) for reason, n in sorted(counts.items())
     ]
     report = pd.DataFrame(outcome, columns=["outcome", "rows"])
     report["share"] = report["rows"] / rows_in if rows_in else 0.0
     report.insert(0, "rows_in", rows_in)
+    report.insert(0, "table", table)
     logger.info(
-        "Events data quality: %d rows in = %d kept + %d duplicates + %d rejected %s",
+        "Data quality of %s: %d rows in = %d kept + %d duplicates + %d rejected %s",
+        table,
         rows_in,
         kept,
         accepted - kept,
-        rejected,
+        rows_in - accepted,
         dict(sorted(counts.items())),
     )
-    if rows_in == 0:
+    return report
+
+
+def summarise_data_quality(
+    max_rejected_share: float, **frames: DataFrame
+) -> pd.DataFrame:
+    """Count rows in, kept, duplicated and rejected per reason, for every table.
+
+    For each table, rows in = kept + duplicates + rejected. The run stops with
+    the report when a table is empty or rejects more than ``max_rejected_share``.
+
+    Args:
+        max_rejected_share: Largest share of rejected rows a table may have.
+        **frames: ``<table>_checked`` and ``<table>_clean`` for every table.
+
+    Returns:
+        ``table, rows_in, outcome, rows, share``; outcomes are ``kept``,
+        ``duplicate`` and ``rejected:<reason>``.
+    """
+    tables = sorted(
+        k.removesuffix("_checked") for k in frames if k.endswith("_checked")
+    )
+    report = pd.concat(
+        [
+            _table_report(t, frames[f"{t}_checked"], frames[f"{t}_clean"])
+            for t in tables
+        ],
+        ignore_index=True,
+    )
+    firsts = report.drop_duplicates("table").set_index("table")["rows_in"]
+    empty = sorted(firsts[firsts == 0].index)
+    if empty:
         raise DataQualityError(
-            "The raw events are empty: data/01_raw/events/ holds no data rows. Put "
-            "the REES46 CSV there or run `kedro run --pipelines=demo_data`."
+            f"No data rows in the raw table(s) {empty}. Put the source's CSV files "
+            "in data/01_raw/<source>/ (see the README) or generate demo data with "
+            "`kedro run --pipelines=demo_data`."
         )
-    threshold = float(params["max_rejected_share"])
-    if rejected / rows_in > threshold:
+    rejected = report[report["outcome"].str.startswith("rejected:")]
+    shares = rejected.groupby("table")["share"].sum()
+    too_many = shares[shares > float(max_rejected_share)]
+    if not too_many.empty:
         raise DataQualityError(
-            f"{rejected} of {rows_in} event rows ({rejected / rows_in:.1%}) were "
-            f"rejected, above validation.max_rejected_share={threshold} "
-            "(parameters_data_processing.yml). Rejected rows by reason:\n"
+            f"Too many rejected rows in { ({t: round(float(v), 4) for t, v in too_many.items()}) }: above "
+            f"max_rejected_share={max_rejected_share} "
+            "(parameters_data_processing.yml). Data quality report:\n"
             f"{report.to_string(index=False)}\n"
-            "Inspect the quarantine dataset events.rejected_events, fix the input, "
-            "or raise the threshold."
+            "Inspect the quarantine datasets (<source>.<table>_rejected), fix the "
+            "input, or raise the threshold."
         )
     return report

@@ -1,49 +1,64 @@
-"""Data processing: raw CSV -> checked rows -> clean events + quarantine + report."""
+"""Data processing: for each raw table, checked rows -> clean table + quarantine,
+then one data-quality report per source."""
+
+from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import for_source
+from ecom_recsys.pipelines import SOURCES, for_source
+from ecom_recsys.schemas import SCHEMAS
 
-from .nodes import (
-    check_events,
-    select_clean_events,
-    select_rejected_events,
-    summarise_data_quality,
-)
+from .nodes import check_rows, select_clean, select_rejected, summarise_data_quality
 
 
-def create_events_pipeline() -> Pipeline:
-    """Validation of the REES46 clickstream (datasets without namespace)."""
-    return Pipeline(
-        [
+def _check(schema: dict[str, str]):
+    func = partial(check_rows, schema=schema)
+    return update_wrapper(func, check_rows)
+
+
+def create_source_pipeline(source: str) -> Pipeline:
+    """Validation of every raw table of ``source`` (datasets without namespace)."""
+    nodes = []
+    for table, schema in SCHEMAS[source].items():
+        nodes += [
             node(
-                check_events,
-                inputs=["raw", "params:validation"],
-                outputs="checked",
-                name="check_events",
+                _check(schema),
+                inputs=[f"raw_{table}", f"params:tables.{table}"],
+                outputs=f"{table}_checked",
+                name=f"check_{table}",
             ),
             node(
-                select_rejected_events,
-                inputs="checked",
-                outputs="rejected",
-                name="quarantine_rejected_events",
+                select_rejected,
+                f"{table}_checked",
+                f"{table}_rejected",
+                name=f"quarantine_{table}",
             ),
             node(
-                select_clean_events,
-                inputs="checked",
-                outputs="clean",
-                name="deduplicate_clean_events",
-            ),
-            node(
-                summarise_data_quality,
-                inputs=["checked", "clean", "params:validation"],
-                outputs="data_quality",
-                name="summarise_data_quality",
+                select_clean,
+                f"{table}_checked",
+                f"{table}_clean",
+                name=f"clean_{table}",
             ),
         ]
+    frames = {
+        f"{table}_{kind}": f"{table}_{kind}"
+        for table in SCHEMAS[source]
+        for kind in ("checked", "clean")
+    }
+    nodes.append(
+        node(
+            summarise_data_quality,
+            inputs={"max_rejected_share": "params:max_rejected_share", **frames},
+            outputs="data_quality",
+            name="summarise_data_quality",
+        )
     )
+    return Pipeline(nodes)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Data processing for every source."""
-    return for_source(create_events_pipeline(), "events", "data_processing")
+    return sum(
+        (for_source(create_source_pipeline(s), s, "data_processing") for s in SOURCES),
+        Pipeline([]),
+    )

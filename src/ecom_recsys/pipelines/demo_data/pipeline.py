@@ -8,7 +8,14 @@ from .nodes import generate_events
 def create_pipeline(**kwargs) -> Pipeline:
     """Generate the events source's raw CSV (not part of the default run)."""
     events = Pipeline(
-        [node(generate_events, "params:events", "raw", name="generate_demo_events")]
+        [
+            node(
+                generate_events,
+                "params:events",
+                "raw_events",
+                name="generate_demo_events",
+            )
+        ]
     )
     return pipeline(
         events,

@@ -1,8 +1,8 @@
-"""Feature engineering: clean events -> interactions, products, indices, train/test."""
+"""Feature engineering: feedback events -> interactions, indices, train/test."""
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import SOURCES, for_source
+from ecom_recsys.pipelines import for_source
 
 from .nodes import (
     build_interactions,
@@ -15,16 +15,16 @@ from .nodes import (
 
 
 def create_base_pipeline() -> Pipeline:
-    """Source-agnostic feature engineering on canonical ``clean`` events."""
+    """Source-agnostic: canonical ``feedback`` events and ``products`` in,
+    interactions, dense id indices and the time split out."""
     return Pipeline(
         [
             node(
                 build_interactions,
-                inputs=["clean", "params:interaction_weights", "params:split"],
+                inputs=["feedback", "params:interaction_weights", "params:split"],
                 outputs="interactions",
                 name="build_interactions",
             ),
-            node(build_products, "clean", "products", name="build_products"),
             node(index_users, "interactions", "user_index", name="index_users"),
             node(index_products, "products", "product_index", name="index_products"),
             node(
@@ -48,9 +48,19 @@ def create_base_pipeline() -> Pipeline:
     )
 
 
+def create_events_pipeline() -> Pipeline:
+    """The clickstream is its own feedback; products come from its events."""
+    events = Pipeline(
+        [node(build_products, "feedback", "products", name="build_products")]
+    )
+    return for_source(
+        events + create_base_pipeline(),
+        "events",
+        "feature_engineering",
+        inputs={"feedback": "events.events_clean"},
+    )
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Feature engineering for every source."""
-    return sum(
-        (for_source(create_base_pipeline(), s, "feature_engineering") for s in SOURCES),
-        Pipeline([]),
-    )
+    return create_events_pipeline()

@@ -77,7 +77,13 @@ def build_top_recommendations_pretty(
     product_index: DataFrame,
     products: DataFrame,
 ) -> DataFrame:
-    """ALS recommendations with source ids and product details, ready to read."""
+    """Recommendations with source ids and every product detail, ready to read.
+
+    Columns: ``user_id, rank, product_id``, the product table's other columns,
+    then ``score`` (and ``source`` when the recommendations carry one).
+    """
+    details = [c for c in products.columns if c != "product_id"]
+    extra = [c for c in ("source",) if c in recommendations.columns]
     return (
         recommendations.join(user_index, "user_idx")
         .join(product_index, "item_idx")
@@ -86,10 +92,9 @@ def build_top_recommendations_pretty(
             "user_id",
             "rank",
             "product_id",
-            "category_code",
-            "brand",
-            "price",
+            *details,
             F.round("score", 6).alias("score"),
+            *extra,
         )
     )
 

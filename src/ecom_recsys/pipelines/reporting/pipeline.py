@@ -1,8 +1,8 @@
-"""Reporting: metrics table, product analytics, readable recommendations, charts."""
+"""Reporting: metrics table, readable recommendations, charts, product analytics."""
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import SOURCES, for_source
+from ecom_recsys.pipelines import for_source
 
 from .nodes import (
     build_analytics_summary,
@@ -24,12 +24,6 @@ def create_base_pipeline() -> Pipeline:
                 name="build_model_metrics",
             ),
             node(
-                build_analytics_summary,
-                ["clean", "products"],
-                "analytics_summary",
-                name="build_analytics_summary",
-            ),
-            node(
                 build_top_recommendations_pretty,
                 ["als_recommendations", "user_index", "product_index", "products"],
                 "top_recommendations_pretty",
@@ -41,14 +35,26 @@ def create_base_pipeline() -> Pipeline:
                 "model_metrics_chart",
                 name="plot_model_metrics",
             ),
-            node(plot_funnel, "analytics_summary", "funnel_chart", name="plot_funnel"),
         ]
     )
 
 
+def create_events_pipeline() -> Pipeline:
+    """Clickstream reports: per-product funnel analytics and the funnel chart."""
+    events = Pipeline(
+        [
+            node(
+                build_analytics_summary,
+                ["events_clean", "products"],
+                "analytics_summary",
+                name="build_analytics_summary",
+            ),
+            node(plot_funnel, "analytics_summary", "funnel_chart", name="plot_funnel"),
+        ]
+    )
+    return for_source(events + create_base_pipeline(), "events", "reporting")
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Reporting for every source."""
-    return sum(
-        (for_source(create_base_pipeline(), s, "reporting") for s in SOURCES),
-        Pipeline([]),
-    )
+    return create_events_pipeline()
