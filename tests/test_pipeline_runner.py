@@ -55,7 +55,7 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     pipeline = sum(
         m.create_pipeline()
         for m in (data_processing, feature_engineering, modeling, reporting)
-    )
+    ).only_nodes_with_namespaces(["events"])
     SequentialRunner().run(pipeline, catalog)
 
     metrics = catalog["events.model_metrics"].load()

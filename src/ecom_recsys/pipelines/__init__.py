@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, pipeline
 
-SOURCES = ("events",)
+SOURCES = ("events", "orders")
 
 
 def for_source(

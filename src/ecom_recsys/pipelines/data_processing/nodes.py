@@ -28,13 +28,18 @@ class DataQualityError(RuntimeError):
     """Raised when too large a share of a table's rows is rejected."""
 
 
+def _integral(c: Column) -> Column:
+    """An int, also from ``5.0`` (files re-saved with pandas); null otherwise."""
+    as_double = c.try_cast("double")
+    return F.when(as_double == F.floor(as_double), as_double.try_cast("int"))
+
+
 def _parsers(rules: dict[str, Any]) -> dict[str, Callable[[Column], Column]]:
     fmt = F.lit(rules.get("timestamp_format", DEFAULT_TIMESTAMP_FORMAT))
     return {
         "string": lambda c: c,
-        "int": lambda c: c.try_cast("int"),
+        "int": _integral,
         "long": lambda c: c.try_cast("bigint"),
-        # Olist writes integers like 46.0 once re-saved with pandas.
         "double": lambda c: c.try_cast("double"),
         "timestamp": lambda c: F.try_to_timestamp(c, fmt),
     }

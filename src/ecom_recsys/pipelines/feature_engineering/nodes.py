@@ -66,10 +66,12 @@ def build_interactions(
         F.lit(cutoff.strftime("%Y-%m-%d %H:%M:%S UTC")), "yyyy-MM-dd HH:mm:ss z"
     )
     period = F.when(F.col("event_time") < cutoff_ts, TRAIN).otherwise(TEST)
+    # Explicit feedback (e.g. review scores): the mean rating per pair.
+    ratings = [F.avg("rating").alias("rating")] if "rating" in events.columns else []
     aggregated = (
         events.where(F.col("event_type").isin(list(type_weights)))
         .groupBy("user_id", "product_id", period.alias("period"))
-        .agg(*counts, F.max("event_time").alias("last_event_time"))
+        .agg(*counts, *ratings, F.max("event_time").alias("last_event_time"))
     )
     raw_weight = sum(
         (F.col(_count_column(t)) * F.lit(w) for t, w in type_weights.items()),
@@ -91,6 +93,7 @@ def build_interactions(
         "period",
         *[_count_column(t) for t in type_weights],
         weight.alias("weight"),
+        *(["rating"] if ratings else []),
         "last_event_time",
     )
 
@@ -153,3 +156,8 @@ def build_test(
         "period", "last_event_time", "weight"
     )
     return _with_indices(test, user_index, product_index)
+
+
+def single_group(user_index: DataFrame) -> DataFrame:
+    """Every user in one group, ``all``: fallbacks use global popularity."""
+    return user_index.select("user_idx", F.lit("all").alias("group"))

@@ -11,6 +11,15 @@ from .nodes import (
     build_train,
     index_products,
     index_users,
+    single_group,
+)
+from .orders_nodes import (
+    build_category_aggregates,
+    build_customer_features,
+    build_order_feedback,
+    build_order_lines,
+    build_order_products,
+    segment_groups,
 )
 
 
@@ -51,7 +60,10 @@ def create_base_pipeline() -> Pipeline:
 def create_events_pipeline() -> Pipeline:
     """The clickstream is its own feedback; products come from its events."""
     events = Pipeline(
-        [node(build_products, "feedback", "products", name="build_products")]
+        [
+            node(build_products, "feedback", "products", name="build_products"),
+            node(single_group, "user_index", "user_groups", name="assign_user_groups"),
+        ]
     )
     return for_source(
         events + create_base_pipeline(),
@@ -61,6 +73,59 @@ def create_events_pipeline() -> Pipeline:
     )
 
 
+def create_orders_pipeline() -> Pipeline:
+    """Olist: order lines, customer RFM and segments, product and category
+    aggregates; purchases (rated by reviews) are the feedback."""
+    tables = [
+        "orders",
+        "order_items",
+        "customers",
+        "products",
+        "category_translation",
+        "sellers",
+        "order_reviews",
+        "order_payments",
+    ]
+    orders = Pipeline(
+        [
+            node(
+                build_order_lines,
+                inputs=[f"{t}_clean" for t in tables] + ["params:order_lines"],
+                outputs="order_lines",
+                name="build_order_lines",
+            ),
+            node(
+                build_order_feedback, "order_lines", "feedback", name="build_feedback"
+            ),
+            node(
+                build_order_products,
+                ["order_lines", "products_clean"],
+                "products",
+                name="build_product_aggregates",
+            ),
+            node(
+                build_category_aggregates,
+                "order_lines",
+                "category_aggregates",
+                name="build_category_aggregates",
+            ),
+            node(
+                build_customer_features,
+                ["order_lines", "params:rfm"],
+                "customer_features",
+                name="build_customer_features",
+            ),
+            node(
+                segment_groups,
+                ["user_index", "customer_features"],
+                "user_groups",
+                name="assign_user_groups",
+            ),
+        ]
+    )
+    return for_source(orders + create_base_pipeline(), "orders", "feature_engineering")
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Feature engineering for every source."""
-    return create_events_pipeline()
+    return create_events_pipeline() + create_orders_pipeline()

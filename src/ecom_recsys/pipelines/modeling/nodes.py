@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pandas as pd
-from pyspark.ml.evaluation import RankingEvaluator
+from pyspark.ml.evaluation import RankingEvaluator, RegressionEvaluator
 from pyspark.ml.recommendation import ALS, ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 logger = logging.getLogger(__name__)
 
 USER, ITEM = "user_idx", "item_idx"
+ALL_USERS = "__all__"
 METRICS = {
     "precision": "precisionAtK",
     "recall": "recallAtK",
@@ -22,24 +23,47 @@ METRICS = {
     "map": "meanAveragePrecisionAtK",
 }
 EXCLUDE_MODES = ("purchased", "seen", "none")
+FEEDBACK_MODES = ("implicit", "explicit")
+
+
+def _feedback_mode(als: dict[str, Any]) -> str:
+    mode = als.get("feedback", "implicit")
+    if mode not in FEEDBACK_MODES:
+        raise ValueError(
+            "parameters_modeling.yml: als.feedback must be 'implicit' or "
+            f"'explicit', got {mode!r}"
+        )
+    return mode
 
 
 def train_als(train: DataFrame, als: dict[str, Any]) -> ALSModel:
-    """Fit implicit-feedback ALS on the training interactions.
+    """Fit ALS on the training interactions.
+
+    ``als.feedback: implicit`` (default) fits confidence-weighted implicit ALS on
+    ``weight``; ``explicit`` fits ratings (``rating``, e.g. review scores) and
+    ignores pairs without one.
 
     Args:
-        train: ``user_idx, item_idx, weight`` rows (one per user and product).
-        als: ``als`` parameters: rank, reg_param, alpha, max_iter, seed,
+        train: ``user_idx, item_idx, weight`` (and ``rating``), one row per pair.
+        als: ``als`` parameters: feedback, rank, reg_param, alpha, max_iter, seed,
             num_blocks and checkpoint_interval.
 
     Returns:
         The fitted model (persisted by ``ALSModelDataset``).
     """
+    explicit = _feedback_mode(als) == "explicit"
+    if explicit:
+        if "rating" not in train.columns:
+            raise ValueError(
+                "als.feedback='explicit' needs ratings, and this source's feedback "
+                "has none: use 'implicit'"
+            )
+        train = train.where(F.col("rating").isNotNull())
     estimator = ALS(
         userCol=USER,
         itemCol=ITEM,
-        ratingCol="weight",
-        implicitPrefs=True,
+        ratingCol="rating" if explicit else "weight",
+        implicitPrefs=not explicit,
         rank=int(als["rank"]),
         regParam=float(als["reg_param"]),
         alpha=float(als["alpha"]),
@@ -167,12 +191,28 @@ def _as_ranked_array(recs: DataFrame, k: int) -> DataFrame:
     )
 
 
+def _rmse(model: ALSModel, test: DataFrame) -> tuple[float, int]:
+    """RMSE of predicted ratings on rated test pairs the model knows."""
+    rated = test.where(F.col("rating").isNotNull())
+    predictions = model.setColdStartStrategy("drop").transform(rated).persist()
+    try:
+        n = predictions.count()
+        evaluator = RegressionEvaluator(
+            metricName="rmse", labelCol="rating", predictionCol="prediction"
+        )
+        return (evaluator.evaluate(predictions) if n else float("nan")), n
+    finally:
+        predictions.unpersist()
+
+
 def evaluate_recommendations(
     als_recommendations: DataFrame,
     popularity_recommendations: DataFrame,
     train: DataFrame,
     test: DataFrame,
     evaluation: dict[str, Any],
+    model: ALSModel | None = None,
+    als: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Score each model's top-K on the test period with Spark's RankingEvaluator.
 
@@ -180,6 +220,10 @@ def evaluate_recommendations(
     one training interaction (the model knows them). Test users unknown to the
     model are counted as cold and skipped. Users with fewer than K
     recommendations are scored on what they got (missing slots are misses).
+
+    In explicit mode (``als.feedback``), the RMSE of the predicted ratings on
+    the rated test pairs is added (``metric = rmse``, ``users_evaluated`` then
+    counts those pairs).
 
     Returns:
         One row per model and metric: ``model, metric, k, value,
@@ -221,6 +265,9 @@ def evaluate_recommendations(
     result = pd.DataFrame(rows, columns=["model", "metric", "k", "value"])
     result["users_evaluated"] = n_evaluated
     result["users_cold"] = n_test_users - n_evaluated
+    if model is not None and als and _feedback_mode(als) == "explicit":
+        rmse, n_pairs = _rmse(model, test)
+        result.loc[len(result)] = ["als", "rmse", k, rmse, n_pairs, 0]
     ndcg = result[result["metric"] == "ndcg"].set_index("model")["value"]
     logger.info(
         "NDCG@%d on %d users (%d cold test users skipped): ALS %.4f, popularity %.4f",
@@ -231,3 +278,103 @@ def evaluate_recommendations(
         ndcg["popularity"],
     )
     return result
+
+
+def group_popular_items(
+    train: DataFrame, user_groups: DataFrame, recommend: dict[str, Any]
+) -> DataFrame:
+    """The most popular training products within each user group (e.g. segment),
+    and over all users as group ``__all__``: by distinct users, ties by item id.
+
+    Returns:
+        ``group, item_idx, n_users, group_rank`` for the top ``max_candidates``
+        of every group.
+    """
+    n = int(recommend["max_candidates"])
+    grouped = train.join(user_groups, USER)
+    per_group = grouped.groupBy("group", ITEM).agg(
+        F.countDistinct(USER).alias("n_users")
+    )
+    overall = (
+        train.groupBy(ITEM)
+        .agg(F.countDistinct(USER).alias("n_users"))
+        .select(F.lit(ALL_USERS).alias("group"), ITEM, "n_users")
+    )
+    order = Window.partitionBy("group").orderBy(F.desc("n_users"), F.asc(ITEM))
+    return (
+        per_group.unionByName(overall)
+        .withColumn("group_rank", F.row_number().over(order))
+        .where(F.col("group_rank") <= n)
+    )
+
+
+def serve_recommendations(
+    als_recommendations: DataFrame,
+    group_items: DataFrame,
+    user_groups: DataFrame,
+    interactions: DataFrame,
+    user_index: DataFrame,
+    product_index: DataFrame,
+    recommend: dict[str, Any],
+) -> DataFrame:
+    """Exactly K products for every user: from the model when it knows the user
+    well enough, else from the user's group, padded from overall popularity.
+
+    A user is served by the model with at least ``min_interactions_for_model``
+    training interactions; items the user bought in any period (or saw, per
+    ``exclude``) are never served.
+
+    Returns:
+        ``user_idx, item_idx, rank, score, source`` with ``source`` ``model``,
+        ``segment:<group>`` or ``popularity``.
+    """
+    k = int(recommend["top_k"])
+    minimum = int(recommend.get("min_interactions_for_model", 1))
+    history = interactions.join(user_index, "user_id").join(product_index, "product_id")
+    excluded = excluded_items(history, recommend["exclude"])
+    counts = history.where(F.col("period") == "train").groupBy(USER).count()
+    eligible = counts.where(F.col("count") >= minimum).select(USER)
+    model = als_recommendations.join(eligible, USER, "left_semi").select(
+        USER,
+        ITEM,
+        F.col("rank").cast("double").alias("order"),
+        "score",
+        F.lit("model").alias("source"),
+    )
+    base = max(k, int(recommend["max_candidates"]))
+    own_group = user_groups.join(
+        group_items.where(F.col("group") != ALL_USERS), "group"
+    ).select(
+        USER,
+        ITEM,
+        (F.col("group_rank") + base).cast("double").alias("order"),
+        F.col("n_users").cast("double").alias("score"),
+        F.when(F.col("group") == "all", F.lit("popularity"))
+        .otherwise(F.concat(F.lit("segment:"), F.col("group")))
+        .alias("source"),
+    )
+    overall = (
+        user_groups.select(USER)
+        .crossJoin(F.broadcast(group_items.where(F.col("group") == ALL_USERS)))
+        .select(
+            USER,
+            ITEM,
+            (F.col("group_rank") + 2 * base).cast("double").alias("order"),
+            F.col("n_users").cast("double").alias("score"),
+            F.lit("popularity").alias("source"),
+        )
+    )
+    candidates = (
+        model.unionByName(own_group)
+        .unionByName(overall)
+        .join(excluded, [USER, ITEM], "left_anti")
+    )
+    best = Window.partitionBy(USER, ITEM).orderBy("order")
+    ranked = Window.partitionBy(USER).orderBy("order", ITEM)
+    return (
+        candidates.withColumn("_first", F.row_number().over(best))
+        .where(F.col("_first") == 1)
+        .withColumn("rank", F.row_number().over(ranked))
+        .where(F.col("rank") <= k)
+        .select(USER, ITEM, "rank", "score", "source")
+    )

@@ -6,9 +6,11 @@ from ecom_recsys.pipelines import SOURCES, for_source
 
 from .nodes import (
     evaluate_recommendations,
+    group_popular_items,
     popular_items,
     recommend_als,
     recommend_popular,
+    serve_recommendations,
     train_als,
 )
 
@@ -44,9 +46,31 @@ def create_base_pipeline() -> Pipeline:
                     "train",
                     "test",
                     "params:evaluation",
+                    "als_model",
+                    "params:als",
                 ],
                 outputs="ranking_metrics",
                 name="evaluate_recommendations",
+            ),
+            node(
+                group_popular_items,
+                inputs=["train", "user_groups", "params:recommend"],
+                outputs="group_items",
+                name="rank_popular_items_per_group",
+            ),
+            node(
+                serve_recommendations,
+                inputs=[
+                    "als_recommendations",
+                    "group_items",
+                    "user_groups",
+                    "interactions",
+                    "user_index",
+                    "product_index",
+                    "params:recommend",
+                ],
+                outputs="served_recommendations",
+                name="serve_recommendations",
             ),
         ]
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are written to files
@@ -123,5 +125,149 @@ def plot_funnel(analytics_summary: DataFrame) -> Figure:
     ax.set_yscale("log")
     ax.bar_label(bars, labels=[f"{v:,}" for v in values])
     ax.set_title("Conversion funnel: events per type")
+    fig.tight_layout()
+    return fig
+
+
+def build_group_recommendations(
+    group_items: DataFrame,
+    product_index: DataFrame,
+    products: DataFrame,
+    recommend: dict[str, Any],
+) -> DataFrame:
+    """Top-K products per user group (segment) with product details.
+
+    Columns: ``group, rank, product_id``, the product table's other columns,
+    ``n_users`` (buyers in the group).
+    """
+    k = int(recommend["top_k"])
+    details = [c for c in products.columns if c != "product_id"]
+    return (
+        group_items.where(F.col("group_rank") <= k)
+        .join(product_index, "item_idx")
+        .join(products, "product_id", "left")
+        .select(
+            "group",
+            F.col("group_rank").alias("rank"),
+            "product_id",
+            *details,
+            "n_users",
+        )
+    )
+
+
+DESCRIBED = ["price", "freight_value", "order_value", "review_score"]
+
+
+def describe_order_lines(order_lines: DataFrame) -> pd.DataFrame:
+    """Descriptive statistics of prices, freight, order values and review scores.
+
+    Order values and review scores are counted once per order, prices and
+    freight once per order line. Computed by Spark; only the summary is local.
+    """
+    per_order = order_lines.groupBy("order_id").agg(
+        F.first("order_value").alias("order_value"),
+        F.first("review_score").alias("review_score"),
+    )
+    frames = {
+        "price": order_lines.select("price"),
+        "freight_value": order_lines.select("freight_value"),
+        "order_value": per_order.select("order_value"),
+        "review_score": per_order.select(F.col("review_score").cast("double")),
+    }
+    stats = ["count", "mean", "stddev", "min", "25%", "50%", "75%", "max"]
+    rows = []
+    for name, frame in frames.items():
+        summary = {r["summary"]: r[name] for r in frame.summary(*stats).collect()}
+        rows.append({"variable": name, **{s: float(summary[s]) for s in stats}})
+    table = pd.DataFrame(rows).rename(
+        columns={"25%": "p25", "50%": "median", "75%": "p75", "stddev": "std"}
+    )
+    return table.round(4)
+
+
+def plot_order_distributions(order_lines: DataFrame) -> Figure:
+    """Histograms (log scale) of order values, prices and freight, and the
+    distribution of review scores; bins are counted by Spark."""
+    per_order = order_lines.groupBy("order_id").agg(
+        F.first("log_order_value").alias("log_order_value"),
+        F.first("review_score").alias("review_score"),
+    )
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    panels = [
+        (per_order, "log_order_value", "order value (log1p BRL)"),
+        (order_lines, "log_price", "item price (log1p BRL)"),
+        (order_lines, "log_freight_value", "freight (log1p BRL)"),
+    ]
+    for ax, (frame, column, title) in zip(axes.flat, panels, strict=False):
+        edges, counts = _histogram(frame, column, bins=30)
+        ax.bar(edges[:-1], counts, width=edges[1] - edges[0], align="edge")
+        ax.set_title(title)
+    scores = per_order.groupBy("review_score").count().collect()
+    scores = sorted((r["review_score"], r["count"]) for r in scores if r[0] is not None)
+    ax = axes.flat[3]
+    ax.bar([str(s) for s, _ in scores], [c for _, c in scores], color="#55A868")
+    ax.set_title("review score (orders)")
+    fig.tight_layout()
+    return fig
+
+
+def _histogram(
+    frame: DataFrame, column: str, bins: int
+) -> tuple[list[float], list[int]]:
+    """Equal-width bins over [min, max] of ``column``, counted by Spark."""
+    lo, hi = frame.agg(F.min(column), F.max(column)).first()
+    lo, hi = float(lo or 0.0), float(hi or 0.0)
+    width = (hi - lo) / bins or 1.0
+    index = F.least(F.floor((F.col(column) - lo) / width), F.lit(bins - 1)).cast("int")
+    counted = dict(
+        frame.where(F.col(column).isNotNull())
+        .groupBy(index.alias("b"))
+        .count()
+        .collect()
+    )
+    edges = [lo + i * width for i in range(bins + 1)]
+    return edges, [int(counted.get(i, 0)) for i in range(bins)]
+
+
+def plot_category_aggregates(category_aggregates: DataFrame) -> Figure:
+    """Revenue and average review score of the 15 best-selling categories."""
+    top = category_aggregates.orderBy(F.desc("revenue")).limit(15).collect()
+    names = [r["product_category"] for r in top][::-1]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 6), sharey=True)
+    left.barh(names, [r["revenue"] for r in top][::-1])
+    left.set_title("revenue (BRL)")
+    right.barh(names, [r["avg_review_score"] or 0 for r in top][::-1], color="#C44E52")
+    right.set_xlim(1, 5)
+    right.set_title("average review score")
+    fig.tight_layout()
+    return fig
+
+
+def summarise_segments(customer_features: DataFrame) -> pd.DataFrame:
+    """Customers, average RFM and review score per segment (a row per segment)."""
+    rows = (
+        customer_features.groupBy("segment")
+        .agg(
+            F.count("*").alias("customers"),
+            F.round(F.avg("recency_days"), 1).alias("avg_recency_days"),
+            F.round(F.avg("frequency"), 3).alias("avg_frequency"),
+            F.round(F.avg("monetary"), 2).alias("avg_monetary"),
+            F.round(F.avg("avg_review_score"), 3).alias("avg_review_score"),
+        )
+        .collect()
+    )
+    table = pd.DataFrame([r.asDict() for r in rows])
+    table["share"] = (table["customers"] / table["customers"].sum()).round(4)
+    return table.sort_values("customers", ascending=False).reset_index(drop=True)
+
+
+def plot_segments(segment_summary: pd.DataFrame) -> Figure:
+    """Customers per RFM segment."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bars = ax.bar(segment_summary["segment"], segment_summary["customers"])
+    ax.bar_label(bars, labels=[f"{v:,}" for v in segment_summary["customers"]])
+    ax.set_title("Customers per RFM segment")
+    ax.tick_params(axis="x", rotation=20)
     fig.tight_layout()
     return fig

@@ -6,10 +6,16 @@ from ecom_recsys.pipelines import for_source
 
 from .nodes import (
     build_analytics_summary,
+    build_group_recommendations,
     build_model_metrics,
     build_top_recommendations_pretty,
+    describe_order_lines,
+    plot_category_aggregates,
     plot_funnel,
     plot_model_metrics,
+    plot_order_distributions,
+    plot_segments,
+    summarise_segments,
 )
 
 
@@ -25,9 +31,15 @@ def create_base_pipeline() -> Pipeline:
             ),
             node(
                 build_top_recommendations_pretty,
-                ["als_recommendations", "user_index", "product_index", "products"],
+                ["served_recommendations", "user_index", "product_index", "products"],
                 "top_recommendations_pretty",
                 name="build_top_recommendations_pretty",
+            ),
+            node(
+                build_group_recommendations,
+                ["group_items", "product_index", "products", "params:recommend"],
+                "group_recommendations",
+                name="build_group_recommendations",
             ),
             node(
                 plot_model_metrics,
@@ -55,6 +67,42 @@ def create_events_pipeline() -> Pipeline:
     return for_source(events + create_base_pipeline(), "events", "reporting")
 
 
+def create_orders_pipeline() -> Pipeline:
+    """Olist reports: descriptive statistics, distributions, categories, segments."""
+    orders = Pipeline(
+        [
+            node(
+                describe_order_lines,
+                "order_lines",
+                "order_statistics",
+                name="describe_order_lines",
+            ),
+            node(
+                plot_order_distributions,
+                "order_lines",
+                "order_distributions_chart",
+                name="plot_order_distributions",
+            ),
+            node(
+                plot_category_aggregates,
+                "category_aggregates",
+                "categories_chart",
+                name="plot_category_aggregates",
+            ),
+            node(
+                summarise_segments,
+                "customer_features",
+                "segment_summary",
+                name="summarise_segments",
+            ),
+            node(
+                plot_segments, "segment_summary", "segments_chart", name="plot_segments"
+            ),
+        ]
+    )
+    return for_source(orders + create_base_pipeline(), "orders", "reporting")
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Reporting for every source."""
-    return create_events_pipeline()
+    return create_events_pipeline() + create_orders_pipeline()
