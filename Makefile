@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-RAW_EVENTS := data/01_raw/events
+RAW := data/01_raw
 ENV ?= base
 
 export KEDRO_DISABLE_TELEMETRY := 1
@@ -25,12 +25,17 @@ install: $(VENV)/.installed
 java:
 	@scripts/check_java.sh
 
-# Generate demo events unless some raw CSV is already there (yours or generated).
+# Generate demo data for each source whose raw files are absent (yours are kept).
 demo-data: install java
-	@if ls $(RAW_EVENTS)/*.csv >/dev/null 2>&1; then \
-	  echo "Raw events found in $(RAW_EVENTS)/: not generating demo data."; \
+	@missing=""; \
+	ls $(RAW)/events/*.csv >/dev/null 2>&1 || missing="events"; \
+	[ -e $(RAW)/orders/olist_orders_dataset.csv ] || missing="$$missing orders"; \
+	if [ -z "$$missing" ]; then \
+	  echo "Raw data found in $(RAW)/events and $(RAW)/orders: not generating demo data."; \
 	else \
-	  $(BIN)/kedro run --pipelines=demo_data --env=$(ENV); \
+	  namespaces=$$(echo $$missing | tr ' ' ','); \
+	  echo "Generating demo data for: $$namespaces"; \
+	  $(BIN)/kedro run --pipelines=demo_data --namespaces=$$namespaces --env=$(ENV); \
 	fi
 
 run: demo-data

@@ -19,27 +19,36 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from pyspark.ml.recommendation import ALSModel
 
-from tests.conftest import PROJECT_PATH
+from tests.conftest import PROJECT_PATH, SHARED_DATA
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def project(spark, tmp_path_factory) -> dict[str, Path]:
-    """Run demo_data and then the default pipeline once for the whole module."""
-    root = tmp_path_factory.mktemp("e2e")
+def make_project(root: Path) -> dict[str, Path]:
+    """A copy of the configuration whose ``test`` environment writes under ``root``."""
     conf = root / "conf"
     shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
     (conf / "local").mkdir()
     data_root = root / "data"
     (conf / "test" / "globals.yml").write_text(f"data_root: {data_root}\n")
-    bootstrap_project(PROJECT_PATH)
-    for pipeline in ("demo_data", "__default__"):
-        with KedroSession.create(
-            project_path=PROJECT_PATH, env="test", conf_source=str(conf)
-        ) as session:
-            session.run(pipeline_names=[pipeline])
     return {"data": data_root, "conf": conf}
+
+
+def run(project: dict[str, Path], pipeline: str, namespaces=None) -> None:
+    bootstrap_project(PROJECT_PATH)
+    with KedroSession.create(
+        project_path=PROJECT_PATH, env="test", conf_source=str(project["conf"])
+    ) as session:
+        session.run(pipeline_names=[pipeline], namespaces=namespaces)
+
+
+@pytest.fixture(scope="module")
+def project(spark, tmp_path_factory) -> dict[str, Path]:
+    """Run demo_data and then the default pipeline once for the whole module."""
+    project = make_project(tmp_path_factory.mktemp("e2e"))
+    run(project, "demo_data")
+    run(project, "__default__")
+    return project
 
 
 def test_demo_data_is_written_as_raw_csv(project):
@@ -60,6 +69,10 @@ def test_metrics_are_written_and_als_beats_popularity(project):
     ndcg = metrics[metrics["metric"] == "ndcg"].set_index("model")["value"]
     assert ndcg["als"] > ndcg["popularity"]
     assert (metrics["users_evaluated"] > 100).all()
+
+
+def test_every_user_is_served_k_unpurchased_items(spark, project):
+    _served_checks(spark, project["data"], "events")
 
 
 def test_recommendations_have_k_items_and_no_purchased_ones(spark, project):
@@ -116,3 +129,71 @@ def test_registry_lists_the_pipelines_and_viz_builds(project, tmp_path):
     assert {"raw", "primary", "model_input", "models", "reporting"} <= set(
         main["layers"]
     )
+
+
+def _served_checks(spark, data: Path, source: str) -> None:
+    """Every user gets exactly 10 products, none of them bought before."""
+    recs = spark.read.parquet(
+        str(data / f"08_reporting/{source}/top_recommendations_pretty.parquet")
+    )
+    users = spark.read.parquet(
+        str(data / f"05_model_input/{source}/user_index.parquet")
+    )
+    assert recs.select("user_id").distinct().count() == users.count()
+    assert recs.groupBy("user_id").count().where("count != 10").count() == 0
+    interactions = spark.read.parquet(
+        str(data / f"04_feature/{source}/interactions.parquet")
+    )
+    bought = interactions.where("n_purchase > 0").select("user_id", "product_id")
+    assert recs.join(bought, ["user_id", "product_id"]).count() == 0
+    assert set(
+        r["source"].split(":")[0] for r in recs.select("source").distinct().collect()
+    ) <= {"model", "segment", "popularity"}
+
+
+def test_orders_source_serves_every_customer_and_reports(spark, project):
+    data = project["data"]
+    _served_checks(spark, data, "orders")
+    reporting = data / "08_reporting" / "orders"
+    segments = pd.read_csv(reporting / "segment_summary.csv")
+    features = spark.read.parquet(
+        str(data / "04_feature/orders/customer_features.parquet")
+    )
+    assert segments["customers"].sum() == features.count()
+    stats = pd.read_csv(reporting / "order_statistics.csv")
+    assert list(stats["variable"]) == [
+        "price",
+        "freight_value",
+        "order_value",
+        "review_score",
+    ]
+    groups = spark.read.parquet(str(reporting / "group_recommendations.parquet"))
+    assert groups.groupBy("group").count().where("count != 10").count() == 0
+    for chart in ("order_distributions", "categories", "segments", "model_metrics"):
+        assert (reporting / f"{chart}.png").stat().st_size > 0
+
+
+OLIST_SAMPLE = SHARED_DATA / "olist_sample"
+
+
+@pytest.mark.skipif(
+    not OLIST_SAMPLE.exists(),
+    reason=f"real Olist sample not found at {OLIST_SAMPLE} (../shared is absent)",
+)
+def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
+    project = make_project(tmp_path)
+    raw = project["data"] / "01_raw" / "orders"
+    shutil.copytree(OLIST_SAMPLE, raw)
+    run(project, "__default__", namespaces=["orders"])
+    data = project["data"]
+    quality = pd.read_csv(data / "08_reporting/orders/data_quality.csv")
+    orders_in = quality[(quality["table"] == "orders") & (quality["outcome"] == "kept")]
+    assert orders_in["rows"].item() == 8135
+    lines = spark.read.parquet(str(data / "03_primary/orders/order_lines.parquet"))
+    assert set(r[0] for r in lines.select("order_status").distinct().collect()) == {
+        "delivered"
+    }
+    assert lines.select("order_id").distinct().count() == 5172  # delivered orders
+    _served_checks(spark, data, "orders")
+    metrics = pd.read_csv(data / "08_reporting/orders/model_metrics.csv")
+    assert (metrics["users_evaluated"] > 0).all()

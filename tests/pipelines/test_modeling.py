@@ -11,9 +11,11 @@ from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.pipelines.modeling.nodes import (
     evaluate_recommendations,
     excluded_items,
+    group_popular_items,
     popular_items,
     recommend_als,
     recommend_popular,
+    serve_recommendations,
     train_als,
 )
 from tests.conftest import rows
@@ -171,3 +173,104 @@ def test_als_model_dataset_round_trip_and_versions(spark, tmp_path, train):
     original = model.userFactors.orderBy("id").collect()
     assert loaded.userFactors.orderBy("id").collect() == original
     assert ALSModelDataset(filepath=str(tmp_path / "missing"))._exists() is False
+
+
+def test_group_popular_items_rank_within_each_group_and_overall(spark, train):
+    groups = spark.createDataFrame(
+        [(0, "a"), (1, "a"), (2, "b")], "user_idx int, group string"
+    )
+    items = group_popular_items(train, groups, {"max_candidates": 2})
+    assert rows(
+        items.select("group", "item_idx", "n_users", "group_rank"),
+        "group",
+        "group_rank",
+    ) == [
+        ("__all__", 0, 3, 1),
+        ("__all__", 1, 1, 2),
+        ("a", 0, 2, 1),
+        ("a", 1, 1, 2),
+        ("b", 0, 1, 1),
+        ("b", 3, 1, 2),
+    ]
+
+
+def test_serving_gives_every_user_k_unpurchased_items_and_says_where_from(spark):
+    # History (both periods): user 0 has 2 training interactions, user 1 one,
+    # user 2 only a test-period purchase of item 1.
+    interactions = spark.createDataFrame(
+        [
+            (10, 100, "train", 1),
+            (10, 101, "train", 0),
+            (11, 100, "train", 0),
+            (12, 101, "test", 1),
+        ],
+        "user_id long, product_id long, period string, n_purchase int",
+    )
+    user_index = spark.createDataFrame(
+        [(10, 0), (11, 1), (12, 2)], "user_id long, user_idx int"
+    )
+    product_index = spark.createDataFrame(
+        [(100 + i, i) for i in range(5)], "product_id long, item_idx int"
+    )
+    als = spark.createDataFrame(
+        [(0, 4, 1, 0.9), (0, 3, 2, 0.8), (1, 2, 1, 0.7), (1, 3, 2, 0.6)], RECS_SCHEMA
+    )
+    groups = spark.createDataFrame(
+        [(0, "vip"), (1, "vip"), (2, "new")], "user_idx int, group string"
+    )
+    group_items = spark.createDataFrame(
+        [
+            ("vip", 2, 5, 1),
+            ("new", 1, 4, 1),
+            ("new", 3, 2, 2),
+            ("__all__", 0, 9, 1),
+            ("__all__", 1, 8, 2),
+            ("__all__", 2, 7, 3),
+        ],
+        "group string, item_idx int, n_users long, group_rank int",
+    )
+    recommend = {
+        "top_k": 3,
+        "exclude": "purchased",
+        "max_candidates": 10,
+        "min_interactions_for_model": 2,
+    }
+    served = serve_recommendations(
+        als, group_items, groups, interactions, user_index, product_index, recommend
+    )
+    assert rows(
+        served.select("user_idx", "rank", "item_idx", "source"), "user_idx", "rank"
+    ) == [
+        # model first (its 2 items), then the segment; item 0 was bought
+        (0, 1, 4, "model"),
+        (0, 2, 3, "model"),
+        (0, 3, 2, "segment:vip"),
+        # one training interaction: not enough for the model -> segment, then overall
+        (1, 1, 2, "segment:vip"),
+        (1, 2, 0, "popularity"),
+        (1, 3, 1, "popularity"),
+        # unknown to the model: its segment minus item 1 (bought in test), then overall
+        (2, 1, 3, "segment:new"),
+        (2, 2, 0, "popularity"),
+        (2, 3, 2, "popularity"),
+    ]
+
+
+def test_explicit_als_fits_ratings_and_reports_rmse(spark):
+    data = [
+        (u, i, 1, 1, 1.0, float(1 + (u + i) % 5)) for u in range(6) for i in range(5)
+    ]
+    train = spark.createDataFrame(data, TRAIN_SCHEMA + ", rating double")
+    als = {**ALS_PARAMS, "feedback": "explicit", "rank": 3, "max_iter": 10}
+    model = train_als(train, als)
+    test = spark.createDataFrame(
+        [(0, 0, 1.0), (1, 1, 3.0), (9, 1, 4.0)],
+        "user_idx int, item_idx int, rating double",
+    )
+    recs = spark.createDataFrame([(0, 1, 1, 1.0), (1, 2, 1, 1.0)], RECS_SCHEMA)
+    result = evaluate_recommendations(recs, recs, train, test, {"k": 1}, model, als)
+    rmse = result.query("metric == 'rmse'")
+    assert rmse["users_evaluated"].item() == 2  # the cold user 9 has no prediction
+    assert 0 <= rmse["value"].item() < 1.0
+    with pytest.raises(ValueError, match="als.feedback"):
+        train_als(train, {**als, "feedback": "stars"})

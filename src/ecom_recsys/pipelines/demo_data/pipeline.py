@@ -1,24 +1,43 @@
-"""Demo data pipeline: ``kedro run --pipelines=demo_data`` writes raw CSVs."""
+"""Demo data pipeline: ``kedro run --pipelines=demo_data`` writes raw CSVs of every
+source (not part of the default run)."""
 
 from kedro.pipeline import Pipeline, node, pipeline
 
+from ecom_recsys.schemas import OLIST
+
 from .nodes import generate_events
+from .orders import generate_orders
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Generate the events source's raw CSV (not part of the default run)."""
-    events = Pipeline(
-        [
-            node(
-                generate_events,
-                "params:events",
-                "raw_events",
-                name="generate_demo_events",
-            )
-        ]
-    )
-    return pipeline(
-        events,
+    """Generate the raw CSVs of the events and the orders sources."""
+    events = pipeline(
+        Pipeline(
+            [
+                node(
+                    generate_events,
+                    "params:events",
+                    "raw_events",
+                    name="generate_demo_events",
+                )
+            ]
+        ),
         namespace="events",
         parameters={"params:events": "params:demo_data.events"},
     )
+    orders = pipeline(
+        Pipeline(
+            [
+                node(
+                    generate_orders,
+                    "params:orders",
+                    # generate_orders returns the tables in this order
+                    [f"raw_{table}" for table in OLIST],
+                    name="generate_demo_orders",
+                )
+            ]
+        ),
+        namespace="orders",
+        parameters={"params:orders": "params:demo_data.orders"},
+    )
+    return events + orders

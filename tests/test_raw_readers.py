@@ -1,0 +1,62 @@
+"""The catalog's raw CSV readers accept the real files' quirks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog
+
+from tests.conftest import PROJECT_PATH
+
+
+def _reader(name: str, path: Path):
+    loader = OmegaConfigLoader(
+        str(PROJECT_PATH / "conf"), base_env="base", default_run_env="base"
+    )
+    config = dict(loader["catalog"][name])
+    config["filepath"] = str(path)
+    return DataCatalog.from_config({name: config})[name]
+
+
+def test_olist_reader_takes_a_bom_and_quoted_headers(spark, tmp_path):
+    path = tmp_path / "product_category_name_translation.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbf"product_category_name","product_category_name_english"\n'
+        b'"beleza_saude","health_beauty"\ninformatica_acessorios,computers_accessories\n'
+    )
+    df = _reader("orders.raw_category_translation", path).load()
+    assert [tuple(r) for r in df.collect()] == [
+        ("beleza_saude", "health_beauty", None),
+        ("informatica_acessorios", "computers_accessories", None),
+    ]
+
+
+def test_olist_reader_keeps_multiline_review_comments(spark, tmp_path):
+    path = tmp_path / "olist_order_reviews_dataset.csv"
+    path.write_text(
+        "review_id,order_id,review_score,review_comment_title,review_comment_message,"
+        "review_creation_date,review_answer_timestamp\n"
+        'r1,o1,5,,"Chegou antes do prazo.\nRecomendo ""muito""",2018-01-18 00:00:00,'
+        "2018-01-18 19:12:30\n"
+        "r2,o2,1,,,2018-01-19 00:00:00,2018-01-19 10:00:00\n"
+    )
+    rows = _reader("orders.raw_order_reviews", path).load().collect()
+    assert len(rows) == 2
+    assert (
+        rows[0]["review_comment_message"] == 'Chegou antes do prazo.\nRecomendo "muito"'
+    )
+    assert rows[1]["review_score"] == "1" and rows[1]["_corrupt_record"] is None
+
+
+def test_events_reader_marks_lines_with_a_wrong_number_of_fields(spark, tmp_path):
+    path = tmp_path / "events.csv"
+    header = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session"
+    path.write_text(
+        f"{header}\n"
+        "2019-10-01 00:00:00 UTC,view,1,2,,acme,3.5,4,s\n"
+        "2019-10-01 00:00:00 UTC,view,1\n"
+    )
+    rows = _reader("events.raw_events", path).load().collect()
+    assert rows[0]["_corrupt_record"] is None
+    assert rows[1]["_corrupt_record"] == "2019-10-01 00:00:00 UTC,view,1"
