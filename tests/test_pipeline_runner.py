@@ -60,8 +60,21 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
 
     metrics = catalog["events.model_metrics"].load()
     assert isinstance(metrics, pd.DataFrame)
-    assert sorted(set(metrics["model"])) == ["als", "popularity"]
-    assert sorted(set(metrics["metric"])) == ["map", "ndcg", "precision", "recall"]
+    assert sorted(set(metrics["model"])) == [
+        "als",
+        "popularity",
+        "random",
+        "recent_popularity",
+    ]
+    assert sorted(set(metrics["metric"])) == [
+        "coverage",
+        "long_tail_share",
+        "map",
+        "mean_popularity",
+        "ndcg",
+        "precision",
+        "recall",
+    ]
     assert (metrics["users_evaluated"] > 50).all()
     recs = catalog["events.top_recommendations_pretty"].load()
     assert recs.groupBy("user_id").count().where("count != 10").count() == 0

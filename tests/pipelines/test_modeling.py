@@ -13,12 +13,14 @@ from ecom_recsys.pipelines.modeling.nodes import (
     excluded_items,
     group_popular_items,
     popular_items,
+    recent_popular_items,
     recommend_als,
     recommend_popular,
+    recommend_random,
     serve_recommendations,
     train_als,
 )
-from tests.conftest import rows
+from tests.conftest import rows, ts
 
 TRAIN_SCHEMA = "user_idx int, item_idx int, n_view int, n_purchase int, weight double"
 RECS_SCHEMA = "user_idx int, item_idx int, rank int, score double"
@@ -129,7 +131,7 @@ def test_evaluation_matches_hand_computed_metrics(spark):
         ],  # rank 4 is beyond K
         RECS_SCHEMA,
     )
-    result = evaluate_recommendations(als, pop, train, test, {"k": 3})
+    result = evaluate_recommendations(train, test, {"k": 3}, als=als, popularity=pop)
     values = {(r.model, r.metric): r.value for r in result.itertuples()}
     idcg3 = 1 + 1 / 1.5849625007211563 + 0.5
     # ALS, user 0: hits at ranks 1 and 3; user 1: none.
@@ -145,14 +147,14 @@ def test_evaluation_matches_hand_computed_metrics(spark):
     assert values["popularity", "map"] == pytest.approx(((1 + 1) / 3 + 1) / 2)
     assert set(result["users_evaluated"]) == {2}
     assert set(result["users_cold"]) == {1}
-    assert len(result) == 8
+    assert len(result) == 14  # 2 models x (4 ranking + 3 beyond-accuracy metrics)
 
 
 def test_user_without_recommendations_counts_as_zero(spark):
     test = spark.createDataFrame([(0, 1), (1, 2)], "user_idx int, item_idx int")
     train = spark.createDataFrame([(0, 9), (1, 9)], "user_idx int, item_idx int")
     recs = spark.createDataFrame([(0, 1, 1, 1.0)], RECS_SCHEMA)
-    result = evaluate_recommendations(recs, recs, train, test, {"k": 1})
+    result = evaluate_recommendations(train, test, {"k": 1}, als=recs, popularity=recs)
     precision = result.query("model == 'als' and metric == 'precision'")["value"]
     assert precision.item() == pytest.approx(0.5)
 
@@ -268,9 +270,82 @@ def test_explicit_als_fits_ratings_and_reports_rmse(spark):
         "user_idx int, item_idx int, rating double",
     )
     recs = spark.createDataFrame([(0, 1, 1, 1.0), (1, 2, 1, 1.0)], RECS_SCHEMA)
-    result = evaluate_recommendations(recs, recs, train, test, {"k": 1}, model, als)
+    result = evaluate_recommendations(
+        train, test, {"k": 1}, model, als, als=recs, popularity=recs
+    )
     rmse = result.query("metric == 'rmse'")
     assert rmse["users_evaluated"].item() == 2  # the cold user 9 has no prediction
     assert 0 <= rmse["value"].item() < 1.0
     with pytest.raises(ValueError, match="als.feedback"):
         train_als(train, {**als, "feedback": "stars"})
+
+
+def test_beyond_accuracy_metrics_match_hand_computed_values(spark):
+    # 4 training users; item 0 is the head (top 20% of 5 items).
+    train = spark.createDataFrame(
+        [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (1, 1), (0, 2), (1, 3), (1, 4)],
+        "user_idx int, item_idx int",
+    )
+    test = spark.createDataFrame([(0, 3), (1, 2), (7, 0)], "user_idx int, item_idx int")
+    recs = spark.createDataFrame(
+        [
+            (0, 0, 1, 1.0),
+            (0, 3, 2, 0.5),
+            (1, 2, 1, 1.0),
+            (1, 4, 2, 0.5),
+            (2, 1, 1, 1.0),
+        ],
+        RECS_SCHEMA,
+    )
+    result = evaluate_recommendations(train, test, {"k": 2, "head_share": 0.2}, m=recs)
+    values = dict(zip(result["metric"], result["value"], strict=True))
+    # Only the evaluated users 0 and 1 count: items {0, 3, 2, 4} of 5.
+    assert values["coverage"] == pytest.approx(4 / 5)
+    assert values["long_tail_share"] == pytest.approx(3 / 4)
+    assert values["mean_popularity"] == pytest.approx((1.0 + 0.25 + 0.25 + 0.25) / 4)
+    assert values["precision"] == pytest.approx((1 / 2 + 1 / 2) / 2)
+
+
+def test_random_baseline_is_seeded_complete_and_respects_exclusions(spark, train):
+    recommend = {"top_k": 2, "exclude": "purchased", "max_candidates": 10}
+    baselines = {"seed": 3}
+    first = recommend_random(train, recommend, baselines)
+    again = recommend_random(train, recommend, baselines)
+    assert rows(first, "user_idx", "rank") == rows(again, "user_idx", "rank")
+    assert first.groupBy("user_idx").count().where("count != 2").count() == 0
+    purchased = train.where("n_purchase > 0").select("user_idx", "item_idx")
+    assert first.join(purchased, ["user_idx", "item_idx"]).count() == 0
+    items = {r.item_idx for r in train.select("item_idx").distinct().collect()}
+    assert {r.item_idx for r in first.collect()} <= items
+
+
+def test_random_baseline_draws_from_a_large_catalogue(spark):
+    data = [(u, i, 1, 0, 1.0) for u in range(3) for i in range(40) if (u + i) % 4 == 0]
+    train = spark.createDataFrame(data, TRAIN_SCHEMA)
+    recommend = {"top_k": 3, "exclude": "seen", "max_candidates": 3}  # 2n < 40 items
+    recs = recommend_random(train, recommend, {"seed": 1})
+    assert recs.groupBy("user_idx").count().where("count != 3").count() == 0
+    seen = train.select("user_idx", "item_idx")
+    assert recs.join(seen, ["user_idx", "item_idx"]).count() == 0
+    other_seed = recommend_random(train, recommend, {"seed": 2})
+    assert rows(other_seed, "user_idx", "rank") != rows(recs, "user_idx", "rank")
+
+
+def test_recent_popularity_counts_only_the_last_days(spark):
+    train = spark.createDataFrame(
+        [
+            (0, 1, ts("2019-10-01 00:00:00")),
+            (1, 1, ts("2019-10-02 00:00:00")),
+            (2, 1, ts("2019-10-03 00:00:00")),
+            (0, 2, ts("2019-10-20 00:00:00")),
+            (1, 2, ts("2019-10-21 12:00:00")),
+            (2, 3, ts("2019-10-19 12:00:00")),  # exactly 2 days before the end: out
+        ],
+        "user_idx int, item_idx int, last_event_time timestamp",
+    )
+    recent = recent_popular_items(
+        train, {"max_candidates": 5}, {"recent_window_days": 2}
+    )
+    assert rows(recent, "popularity_rank") == [(2, 2, 1)]
+    with pytest.raises(ValueError, match="recent_window_days"):
+        recent_popular_items(train, {"max_candidates": 5}, {"recent_window_days": 0})

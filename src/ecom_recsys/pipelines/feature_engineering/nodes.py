@@ -133,9 +133,10 @@ def _with_indices(
 def build_train(
     interactions: DataFrame, user_index: DataFrame, product_index: DataFrame
 ) -> DataFrame:
-    """Training rows for ALS: interactions before the cut-off with positive weight."""
+    """Training rows for ALS: interactions before the cut-off with positive weight
+    (``last_event_time`` is kept for the recent-popularity baseline)."""
     train = interactions.where((F.col("period") == TRAIN) & (F.col("weight") > 0)).drop(
-        "period", "last_event_time"
+        "period"
     )
     return _with_indices(train, user_index, product_index)
 

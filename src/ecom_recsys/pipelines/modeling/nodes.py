@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from pyspark.ml.evaluation import RankingEvaluator, RegressionEvaluator
 from pyspark.ml.recommendation import ALS, ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+
+from ecom_recsys.spark_utils import dense_index, hash_uniform
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +165,64 @@ def popular_items(train: DataFrame, recommend: dict[str, Any]) -> DataFrame:
     )
 
 
+def recent_popular_items(
+    train: DataFrame, recommend: dict[str, Any], baselines: dict[str, Any]
+) -> DataFrame:
+    """The most popular products of the last ``recent_window_days`` of training:
+    pairs whose last training interaction falls in that window count."""
+    days = int(baselines["recent_window_days"])
+    if days < 1:
+        raise ValueError(
+            "parameters_modeling.yml: baselines.recent_window_days must be >= 1, "
+            f"got {days}"
+        )
+    end = train.agg(F.max("last_event_time").alias("_end"))
+    recent = train.crossJoin(F.broadcast(end)).where(
+        F.col("last_event_time") > F.col("_end") - F.make_interval(days=F.lit(days))
+    )
+    return popular_items(recent.drop("_end"), recommend)
+
+
+def recommend_random(
+    train: DataFrame, recommend: dict[str, Any], baselines: dict[str, Any]
+) -> DataFrame:
+    """The random baseline: K products drawn uniformly from the training
+    catalogue for each training user, excluded items removed, seeded.
+
+    Each user draws 2 * (K + the most items any user has excluded) candidates,
+    so exclusions and repeated draws still leave K; a catalogue smaller than
+    that is shuffled whole.
+    """
+    k = int(recommend["top_k"])
+    seed = F.lit(int(baselines["seed"]))
+    excluded = excluded_items(train, recommend["exclude"])
+    n = 2 * _candidate_count(excluded, k, max_candidates=2**31 - 1)
+    slots = dense_index(train, ITEM, "_slot")
+    n_items = slots.count()
+    users = train.select(USER).distinct()
+    if n_items <= n:
+        candidates = users.crossJoin(slots).select(
+            USER, ITEM, hash_uniform(seed, F.col(USER), F.col(ITEM)).alias("score")
+        )
+    else:
+        draws = users.select(
+            USER, F.explode(F.sequence(F.lit(0), F.lit(n - 1))).alias("j")
+        )
+        draws = draws.select(
+            USER,
+            "j",
+            F.floor(hash_uniform(seed, F.col(USER), F.col("j")) * n_items)
+            .cast("int")
+            .alias("_slot"),
+        )
+        candidates = (
+            draws.join(slots, "_slot")
+            .groupBy(USER, ITEM)
+            .agg((-F.min("j")).cast("double").alias("score"))
+        )
+    return _top_k(candidates, excluded, k)
+
+
 def recommend_popular(
     popular: DataFrame, train: DataFrame, recommend: dict[str, Any]
 ) -> DataFrame:
@@ -205,14 +266,52 @@ def _rmse(model: ALSModel, test: DataFrame) -> tuple[float, int]:
         predictions.unpersist()
 
 
+def _beyond_accuracy(
+    recs: DataFrame, users: DataFrame, item_popularity: DataFrame, k: int
+) -> dict[str, float]:
+    """Coverage, long-tail share and mean popularity of the users' top-K lists."""
+    lists = recs.where(F.col("rank") <= k).join(users, USER, "left_semi")
+    row = (
+        lists.join(item_popularity, ITEM, "left")
+        .agg(
+            F.countDistinct(ITEM).alias("items"),
+            F.avg(F.when(F.col("is_head"), 0.0).otherwise(1.0)).alias("tail"),
+            F.avg(F.coalesce("share_of_users", F.lit(0.0))).alias("popularity"),
+        )
+        .first()
+    )
+    n_items = item_popularity.count()
+    return {
+        "coverage": (row["items"] / n_items) if n_items else float("nan"),
+        "long_tail_share": float("nan") if row["tail"] is None else row["tail"],
+        "mean_popularity": float("nan")
+        if row["popularity"] is None
+        else row["popularity"],
+    }
+
+
+def _item_popularity(train: DataFrame, head_share: float) -> DataFrame:
+    """Per training item: share of training users, and whether it is in the
+    head (the most popular ``head_share`` of the catalogue, ties by item id)."""
+    n_users = train.agg(F.countDistinct(USER)).first()[0] or 1
+    counts = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("n_users"))
+    n_items = counts.count()
+    head = math.ceil(head_share * n_items)
+    order = Window.orderBy(F.desc("n_users"), F.asc(ITEM))
+    return counts.select(
+        ITEM,
+        (F.col("n_users") / F.lit(n_users)).alias("share_of_users"),
+        (F.row_number().over(order) <= head).alias("is_head"),
+    )
+
+
 def evaluate_recommendations(
-    als_recommendations: DataFrame,
-    popularity_recommendations: DataFrame,
     train: DataFrame,
     test: DataFrame,
     evaluation: dict[str, Any],
     model: ALSModel | None = None,
-    als: dict[str, Any] | None = None,
+    als_params: dict[str, Any] | None = None,
+    **recommendations: DataFrame,
 ) -> pd.DataFrame:
     """Score each model's top-K on the test period with Spark's RankingEvaluator.
 
@@ -221,9 +320,23 @@ def evaluate_recommendations(
     model are counted as cold and skipped. Users with fewer than K
     recommendations are scored on what they got (missing slots are misses).
 
+    Beyond accuracy, on the same users' lists: ``coverage`` (distinct products
+    recommended / products in training), ``long_tail_share`` (share of
+    recommendations outside the head, the most popular ``head_share`` of the
+    training products) and ``mean_popularity`` (mean share of training users who
+    interacted with a recommended product).
+
     In explicit mode (``als.feedback``), the RMSE of the predicted ratings on
     the rated test pairs is added (``metric = rmse``, ``users_evaluated`` then
     counts those pairs).
+
+    Args:
+        train: Training interactions (``user_idx, item_idx``...).
+        test: Relevant test interactions.
+        evaluation: ``k`` and ``head_share``.
+        model: The fitted ALS model (for the RMSE in explicit mode).
+        als_params: The ``als`` parameters (``feedback``).
+        **recommendations: ``user_idx, item_idx, rank`` per model name.
 
     Returns:
         One row per model and metric: ``model, metric, k, value,
@@ -234,12 +347,14 @@ def evaluate_recommendations(
         F.array_sort(F.collect_set(F.col(ITEM).cast("double"))).alias("label")
     )
     known = truth.join(train.select(USER).distinct(), USER, "left_semi").persist()
+    popularity = _item_popularity(
+        train, float(evaluation.get("head_share", 0.2))
+    ).persist()
     try:
         n_test_users = truth.count()
         n_evaluated = known.count()
         rows = []
-        models = {"als": als_recommendations, "popularity": popularity_recommendations}
-        for name, recs in models.items():
+        for name, recs in recommendations.items():
             scored = (
                 known.join(_as_ranked_array(recs, k), USER, "left")
                 .select(
@@ -260,22 +375,24 @@ def evaluate_recommendations(
                     rows.append((name, metric, k, float(value)))
             finally:
                 scored.unpersist()
+            for metric, value in _beyond_accuracy(recs, known, popularity, k).items():
+                rows.append((name, metric, k, float(value)))
     finally:
         known.unpersist()
+        popularity.unpersist()
     result = pd.DataFrame(rows, columns=["model", "metric", "k", "value"])
     result["users_evaluated"] = n_evaluated
     result["users_cold"] = n_test_users - n_evaluated
-    if model is not None and als and _feedback_mode(als) == "explicit":
+    if model is not None and als_params and _feedback_mode(als_params) == "explicit":
         rmse, n_pairs = _rmse(model, test)
         result.loc[len(result)] = ["als", "rmse", k, rmse, n_pairs, 0]
     ndcg = result[result["metric"] == "ndcg"].set_index("model")["value"]
     logger.info(
-        "NDCG@%d on %d users (%d cold test users skipped): ALS %.4f, popularity %.4f",
+        "NDCG@%d on %d users (%d cold test users skipped): %s",
         k,
         n_evaluated,
         n_test_users - n_evaluated,
-        ndcg["als"],
-        ndcg["popularity"],
+        ", ".join(f"{name} {value:.4f}" for name, value in ndcg.items()),
     )
     return result
 

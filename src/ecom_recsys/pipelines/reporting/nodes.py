@@ -101,9 +101,13 @@ def build_top_recommendations_pretty(
     )
 
 
+ACCURACY = ["precision", "recall", "ndcg", "map"]
+
+
 def plot_model_metrics(model_metrics: pd.DataFrame) -> Figure:
-    """Bar chart of each metric at K for ALS against the baselines."""
-    table = model_metrics.pivot(index="metric", columns="model", values="value")
+    """Bar chart of the ranking metrics at K for ALS against the baselines."""
+    accuracy = model_metrics[model_metrics["metric"].isin(ACCURACY)]
+    table = accuracy.pivot(index="metric", columns="model", values="value")
     k = int(model_metrics["k"].iloc[0])
     fig, ax = plt.subplots(figsize=(8, 4.5))
     table.plot.bar(ax=ax, rot=0)
