@@ -133,7 +133,13 @@ def test_train_and_test_are_split_by_the_cutoff(events):
 
 
 def test_train_drops_interactions_of_zero_weight(spark):
-    events = _events(spark, [("2019-10-01 00:00:00", "remove_from_cart", 5, 9)])
+    events = _events(
+        spark,
+        [
+            ("2019-10-01 00:00:00", "remove_from_cart", 5, 9),
+            ("2019-10-25 00:00:00", "view", 5, 9),
+        ],
+    )
     weights = {
         **WEIGHTS,
         "event_types": {**WEIGHTS["event_types"], "remove_from_cart": 0.0},
@@ -143,3 +149,23 @@ def test_train_drops_interactions_of_zero_weight(spark):
         interactions, index_users(interactions), index_products(build_products(events))
     )
     assert train.count() == 0
+
+
+def test_cutoff_with_an_offset_is_converted_to_utc(events):
+    # 02:00 at +02:00 is midnight UTC: the event at 2019-10-22 00:00 UTC is test.
+    split = {"test_start": "2019-10-22T02:00:00+02:00"}
+    result = build_interactions(events, WEIGHTS, split)
+    periods = rows(
+        result.where(f"product_id = {BIG}").select("period", "n_view"), "period"
+    )
+    assert periods == [("test", 1), ("train", 1)]
+
+
+def test_cutoff_outside_the_data_is_a_clear_error(events):
+    with pytest.raises(
+        ValueError,
+        match=r"split.test_start=2019-11-01 00:00:00 leaves the test period empty; the data runs from 2019-10-01 10:00:00 to 2019-10-23 00:00:00",
+    ):
+        build_interactions(events, WEIGHTS, {"test_start": "2019-11-01"})
+    with pytest.raises(ValueError, match="leaves the training period empty"):
+        build_interactions(events, WEIGHTS, {"test_start": "2019-09-01"})

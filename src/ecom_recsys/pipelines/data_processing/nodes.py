@@ -107,7 +107,17 @@ def check_rows(
         for c, t in schema.items()
         if t != "string"
     ]
-    checks += [(~trimmed[c].isin(vs), f"not_allowed:{c}") for c, vs in allowed.items()]
+    # Allowed values compare as text for text columns, as parsed values otherwise
+    # (so a review score written 5.0 is the allowed 5).
+    checks += [
+        (
+            ~(trimmed[c] if schema[c] == "string" else parsed[c]).isin(
+                vs if schema[c] == "string" else [float(v) for v in vs]
+            ),
+            f"not_allowed:{c}",
+        )
+        for c, vs in allowed.items()
+    ]
     checks += [(parsed[c] < 0, f"negative:{c}") for c in rules.get("non_negative", [])]
     reason = _first_reason(checks)
     raw_record = F.coalesce(
@@ -126,8 +136,45 @@ def select_rejected(checked: DataFrame) -> DataFrame:
     return checked.where(F.col("reject_reason").isNotNull()).select(*AUDIT_COLUMNS)
 
 
-def select_clean(checked: DataFrame) -> DataFrame:
-    """Accepted rows, typed, with exact duplicate rows removed."""
+def _reason_counts(checked: DataFrame) -> dict[str | None, int]:
+    # One row per reason: a handful, whatever the input size.
+    return {
+        r["reject_reason"]: r["count"]
+        for r in checked.groupBy("reject_reason").count().collect()
+    }
+
+
+def select_clean(
+    checked: DataFrame, max_rejected_share: float, table: str = "table"
+) -> DataFrame:
+    """Accepted rows, typed, with exact duplicate rows removed.
+
+    This is the gate of the pipeline: it stops the run, before any later stage
+    reads the table, when the table has no rows or rejects more than
+    ``max_rejected_share`` of them.
+
+    Raises:
+        DataQualityError: With the counts per reason and what to do.
+    """
+    counts = _reason_counts(checked)
+    rows_in = sum(counts.values())
+    rejected = {r: n for r, n in counts.items() if r is not None}
+    if rows_in == 0:
+        raise DataQualityError(
+            f"No data rows in the raw table '{table}'. Put the source's CSV files in "
+            "data/01_raw/<source>/ (see the README) or generate demo data with "
+            "`kedro run --pipelines=demo_data`."
+        )
+    share = sum(rejected.values()) / rows_in
+    if share > float(max_rejected_share):
+        lines = "\n".join(f"  {r}: {n}" for r, n in sorted(rejected.items()))
+        raise DataQualityError(
+            f"Table '{table}': {sum(rejected.values())} of {rows_in} rows "
+            f"({share:.2%}) were rejected, above max_rejected_share="
+            f"{max_rejected_share} (parameters_data_processing.yml). Rejected rows "
+            f"by reason:\n{lines}\nInspect the quarantine dataset "
+            f"<source>.{table}_rejected, fix the input, or raise the threshold."
+        )
     columns = [c for c in checked.columns if c not in AUDIT_COLUMNS]
     return (
         checked.where(F.col("reject_reason").isNull())
@@ -137,9 +184,7 @@ def select_clean(checked: DataFrame) -> DataFrame:
 
 
 def _table_report(table: str, checked: DataFrame, clean: DataFrame) -> pd.DataFrame:
-    # One row per reason: a handful, whatever the input size.
-    per_reason = checked.groupBy("reject_reason").count().collect()
-    counts = {r["reject_reason"]: r["count"] for r in per_reason}
+    counts = _reason_counts(checked)
     rows_in = sum(counts.values())
     accepted = counts.pop(None, 0)
     kept = clean.count()
@@ -162,16 +207,13 @@ def _table_report(table: str, checked: DataFrame, clean: DataFrame) -> pd.DataFr
     return report
 
 
-def summarise_data_quality(
-    max_rejected_share: float, **frames: DataFrame
-) -> pd.DataFrame:
+def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     """Count rows in, kept, duplicated and rejected per reason, for every table.
 
-    For each table, rows in = kept + duplicates + rejected. The run stops with
-    the report when a table is empty or rejects more than ``max_rejected_share``.
+    For each table, rows in = kept + duplicates + rejected. (``select_clean``
+    already stopped the run if a table was empty or rejected too much.)
 
     Args:
-        max_rejected_share: Largest share of rejected rows a table may have.
         **frames: ``<table>_checked`` and ``<table>_clean`` for every table.
 
     Returns:
@@ -181,31 +223,10 @@ def summarise_data_quality(
     tables = sorted(
         k.removesuffix("_checked") for k in frames if k.endswith("_checked")
     )
-    report = pd.concat(
+    return pd.concat(
         [
             _table_report(t, frames[f"{t}_checked"], frames[f"{t}_clean"])
             for t in tables
         ],
         ignore_index=True,
     )
-    firsts = report.drop_duplicates("table").set_index("table")["rows_in"]
-    empty = sorted(firsts[firsts == 0].index)
-    if empty:
-        raise DataQualityError(
-            f"No data rows in the raw table(s) {empty}. Put the source's CSV files "
-            "in data/01_raw/<source>/ (see the README) or generate demo data with "
-            "`kedro run --pipelines=demo_data`."
-        )
-    rejected = report[report["outcome"].str.startswith("rejected:")]
-    shares = rejected.groupby("table")["share"].sum()
-    too_many = shares[shares > float(max_rejected_share)]
-    if not too_many.empty:
-        raise DataQualityError(
-            f"Too many rejected rows in { ({t: round(float(v), 4) for t, v in too_many.items()}) }: above "
-            f"max_rejected_share={max_rejected_share} "
-            "(parameters_data_processing.yml). Data quality report:\n"
-            f"{report.to_string(index=False)}\n"
-            "Inspect the quarantine datasets (<source>.<table>_rejected), fix the "
-            "input, or raise the threshold."
-        )
-    return report

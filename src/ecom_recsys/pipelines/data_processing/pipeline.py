@@ -11,9 +11,9 @@ from ecom_recsys.schemas import SCHEMAS
 from .nodes import check_rows, select_clean, select_rejected, summarise_data_quality
 
 
-def _check(schema: dict[str, str]):
-    func = partial(check_rows, schema=schema)
-    return update_wrapper(func, check_rows)
+def _bind(func, **kwargs):
+    """``func`` with fixed keyword arguments, keeping its name and docstring."""
+    return update_wrapper(partial(func, **kwargs), func)
 
 
 def create_source_pipeline(source: str) -> Pipeline:
@@ -22,7 +22,7 @@ def create_source_pipeline(source: str) -> Pipeline:
     for table, schema in SCHEMAS[source].items():
         nodes += [
             node(
-                _check(schema),
+                _bind(check_rows, schema=schema),
                 inputs=[f"raw_{table}", f"params:tables.{table}"],
                 outputs=f"{table}_checked",
                 name=f"check_{table}",
@@ -48,7 +48,7 @@ def create_source_pipeline(source: str) -> Pipeline:
     nodes.append(
         node(
             summarise_data_quality,
-            inputs={"max_rejected_share": "params:max_rejected_share", **frames},
+            inputs=frames,
             outputs="data_quality",
             name="summarise_data_quality",
         )

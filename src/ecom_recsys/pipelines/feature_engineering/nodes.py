@@ -8,10 +8,10 @@ any source that produces them can reuse this pipeline under its own namespace.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ecom_recsys.spark_utils import dense_index
@@ -26,15 +26,41 @@ def _count_column(event_type: str) -> str:
 
 
 def parse_cutoff(split: dict[str, Any]) -> datetime:
-    """The ``split.test_start`` parameter as a naive datetime, read as UTC."""
+    """The ``split.test_start`` parameter as a naive UTC datetime.
+
+    A value with an offset (``2019-10-22T02:00:00+02:00``) is converted to UTC;
+    a value without one is read as UTC.
+    """
     value = split["test_start"]
     try:
-        return datetime.fromisoformat(str(value))
+        parsed = datetime.fromisoformat(str(value))
     except ValueError as exc:
         raise ValueError(
             "parameters_feature_engineering.yml: split.test_start must be a date "
             f"or timestamp like '2019-10-22' or '2019-10-22 00:00:00', got {value!r}"
         ) from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _check_cutoff(events: DataFrame, cutoff_ts: Column, value: datetime) -> None:
+    """Stop with the data's time range when the cut-off leaves a period empty."""
+    fmt = "yyyy-MM-dd HH:mm:ss"
+    row = events.agg(
+        F.date_format(F.min("event_time"), fmt).alias("first"),
+        F.date_format(F.max("event_time"), fmt).alias("last"),
+        F.count(F.when(F.col("event_time") < cutoff_ts, 1)).alias("train"),
+        F.count(F.when(F.col("event_time") >= cutoff_ts, 1)).alias("test"),
+    ).first()
+    if not row["train"] or not row["test"]:
+        empty = "training" if not row["train"] else "test"
+        raise ValueError(
+            f"parameters_feature_engineering.yml: split.test_start={value} leaves the "
+            f"{empty} period empty; the data runs from {row['first']} to "
+            f"{row['last']} (UTC). Choose a cut-off inside that range, e.g. "
+            "with --params='feature_engineering.<source>.split.test_start=...'"
+        )
 
 
 def build_interactions(
@@ -65,6 +91,7 @@ def build_interactions(
     cutoff_ts = F.to_timestamp(
         F.lit(cutoff.strftime("%Y-%m-%d %H:%M:%S UTC")), "yyyy-MM-dd HH:mm:ss z"
     )
+    _check_cutoff(events, cutoff_ts, cutoff)
     period = F.when(F.col("event_time") < cutoff_ts, TRAIN).otherwise(TEST)
     # Explicit feedback (e.g. review scores): the mean rating per pair.
     ratings = [F.avg("rating").alias("rating")] if "rating" in events.columns else []
@@ -100,10 +127,11 @@ def build_interactions(
 
 def build_products(events: DataFrame) -> DataFrame:
     """One row per product with its latest category, brand and price."""
+    # max of the whole struct: the latest event, ties broken by the other fields
     latest = F.struct("event_time", "category_id", "category_code", "brand", "price")
     return (
         events.groupBy("product_id")
-        .agg(F.max_by(latest, F.col("event_time")).alias("p"))
+        .agg(F.max(latest).alias("p"))
         .select(
             "product_id",
             "p.category_id",

@@ -26,7 +26,7 @@ def latest_review_per_order(reviews: DataFrame) -> DataFrame:
         F.col("review_score"),
     )
     return reviews.groupBy("order_id").agg(
-        F.max_by(latest, latest).getField("review_score").alias("review_score")
+        F.max(latest).getField("review_score").alias("review_score")
     )
 
 
@@ -35,7 +35,10 @@ def payments_per_order(payments: DataFrame) -> DataFrame:
     return payments.groupBy("order_id").agg(
         F.round(F.sum("payment_value"), 2).alias("payment_value"),
         F.count("*").alias("n_payments"),
-        F.max_by("payment_type", "payment_value").alias("payment_type"),
+        # the largest payment's type (ties: the later type name)
+        F.max(F.struct("payment_value", "payment_type"))
+        .getField("payment_type")
+        .alias("payment_type"),
         F.max("payment_installments").alias("payment_installments"),
     )
 
