@@ -33,8 +33,9 @@ def dense_index(df: DataFrame, id_col: str, index_col: str) -> DataFrame:
         .sortWithinPartitions(id_col)
         .withColumn("_pid", F.spark_partition_id())
         .withColumn("_mono", F.monotonically_increasing_id())
-        # Materialise once so the offsets and the ids come from the same partitions.
-        .localCheckpoint(eager=True)
+        # Materialise once so the offsets and the ids come from the same
+        # partitions (a reliable checkpoint survives losing an executor).
+        .checkpoint(eager=True)
     )
     counts = ranked.groupBy("_pid").count().orderBy("_pid").collect()
     offsets, running = [], 0

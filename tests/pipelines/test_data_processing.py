@@ -16,6 +16,7 @@ from ecom_recsys.pipelines.data_processing.nodes import (
     summarise_data_quality,
 )
 from ecom_recsys.schemas import EVENTS
+from tests.conftest import rows
 
 SCHEMA = EVENTS["events"]
 RAW_COLUMNS = list(SCHEMA)
@@ -200,3 +201,22 @@ def test_allowed_values_of_numeric_columns_compare_parsed_values(spark):
         "not_allowed:review_score",
         "unparseable:review_score",
     ]
+
+
+def test_conflicting_rows_of_a_unique_key_are_quarantined(spark):
+    schema = {"product_id": "string", "weight": "double"}
+    rules = {"required": ["product_id"], "unique": ["product_id"]}
+    raw = spark.createDataFrame(
+        [("p1", "1", None), ("p1", "2", None), ("p2", "5", None), ("p2", "5", None)],
+        "product_id string, weight string, _corrupt_record string",
+    )
+    checked = check_rows(raw, rules, schema)
+    assert rows(
+        checked.select("product_id", "weight", "reject_reason"), "product_id", "weight"
+    ) == [
+        ("p1", 1.0, "duplicate_key:product_id"),
+        ("p1", 2.0, "duplicate_key:product_id"),
+        ("p2", 5.0, None),  # exact copies: one is kept as clean, one is a duplicate
+        ("p2", 5.0, None),
+    ]
+    assert select_clean(checked, 1.0).count() == 1

@@ -187,10 +187,10 @@ def test_group_popular_items_rank_within_each_group_and_overall(spark, train):
         "group",
         "group_rank",
     ) == [
-        ("__all__", 0, 3, 1),
-        ("__all__", 1, 1, 2),
         ("a", 0, 2, 1),
         ("a", 1, 1, 2),
+        ("all", 0, 3, 1),
+        ("all", 1, 1, 2),
         ("b", 0, 1, 1),
         ("b", 3, 1, 2),
     ]
@@ -225,9 +225,9 @@ def test_serving_gives_every_user_k_unpurchased_items_and_says_where_from(spark)
             ("vip", 2, 5, 1),
             ("new", 1, 4, 1),
             ("new", 3, 2, 2),
-            ("__all__", 0, 9, 1),
-            ("__all__", 1, 8, 2),
-            ("__all__", 2, 7, 3),
+            ("all", 0, 9, 1),
+            ("all", 1, 8, 2),
+            ("all", 2, 7, 3),
         ],
         "group string, item_idx int, n_users long, group_rank int",
     )
@@ -349,3 +349,16 @@ def test_recent_popularity_counts_only_the_last_days(spark):
     assert rows(recent, "popularity_rank") == [(2, 2, 1)]
     with pytest.raises(ValueError, match="recent_window_days"):
         recent_popular_items(train, {"max_candidates": 5}, {"recent_window_days": 0})
+
+
+def test_als_model_dataset_keeps_the_scheme_of_uris(spark, tmp_path, train):
+    model = train_als(train, ALS_PARAMS)
+    uri = f"file://{tmp_path}/uri_model"
+    ALSModelDataset(
+        filepath=uri, version=Version(None, "2020-01-01T00.00.00.000Z")
+    ).save(model)
+    assert (
+        tmp_path / "uri_model/2020-01-01T00.00.00.000Z/uri_model/itemFactors"
+    ).is_dir()
+    loaded = ALSModelDataset(filepath=uri, version=Version(None, None)).load()
+    assert loaded.rank == model.rank

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -25,16 +26,35 @@ def _hadoop_fs(path: str) -> tuple[Any, Any]:
     return jpath.getFileSystem(conf), jpath
 
 
-def _exists(path: str) -> bool:
+def _split_scheme(filepath: str) -> tuple[str, str]:
+    """``("s3a://", "bucket/models/x")`` for a URI, ``("", path)`` for a local path.
+
+    Kedro versions the path part; the scheme and authority (bucket, name node)
+    are put back before Hadoop sees it.
+    """
+    if "://" in filepath:
+        scheme, rest = filepath.split("://", 1)
+        return f"{scheme}://", rest
+    return "", filepath
+
+
+def _exists(prefix: str, path: str) -> bool:
     """True when a complete model is stored at ``path`` (any Hadoop file system)."""
-    fs, jpath = _hadoop_fs(str(PurePosixPath(path) / _COMPLETE_MARKER))
+    fs, jpath = _hadoop_fs(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
     return bool(fs.exists(jpath))
 
 
-def _glob(pattern: str) -> list[str]:
-    fs, jpattern = _hadoop_fs(pattern)
-    statuses = fs.globStatus(jpattern) or []
-    return [str(s.getPath().toUri().getPath()) for s in statuses]
+def _glob(prefix: str, pattern: str) -> list[str]:
+    """Paths matching ``pattern``, in the same scheme-less form as ``pattern``."""
+    fs, jpattern = _hadoop_fs(prefix + pattern)
+    found = []
+    for status in fs.globStatus(jpattern) or []:
+        uri = str(status.getPath())
+        if prefix and uri.startswith(prefix):
+            found.append(uri[len(prefix) :])
+        else:
+            found.append(str(status.getPath().toUri().getPath()))
+    return found
 
 
 class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
@@ -64,18 +84,19 @@ class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
     ) -> None:
         """Create the dataset for ``filepath`` (a folder), optionally versioned."""
         self._filepath_str = filepath
+        self._prefix, path = _split_scheme(filepath)
         self.metadata = metadata
         super().__init__(
-            filepath=PurePosixPath(filepath),
+            filepath=PurePosixPath(path),
             version=version,
-            exists_function=_exists,
-            glob_function=_glob,
+            exists_function=partial(_exists, self._prefix),
+            glob_function=partial(_glob, self._prefix),
         )
 
     def load(self) -> ALSModel:
         """Load the latest (or the requested) version of the model."""
-        path = str(self._get_load_path())
-        if not _exists(path):
+        path = self._prefix + str(self._get_load_path())
+        if not _exists("", path):
             raise DatasetError(
                 f"No complete ALS model at {path}. Run `kedro run "
                 "--pipelines=modeling` to train one."
@@ -84,11 +105,11 @@ class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
 
     def save(self, data: ALSModel) -> None:
         """Write the model; with versioning, each save goes to a new folder."""
-        data.write().overwrite().save(str(self._get_save_path()))
+        data.write().overwrite().save(self._prefix + str(self._get_save_path()))
 
     def _exists(self) -> bool:
         try:
-            return _exists(str(self._get_load_path()))
+            return _exists(self._prefix, str(self._get_load_path()))
         except DatasetError:
             return False
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def _validate_rules(schema: dict[str, str], rules: dict[str, Any]) -> None:
         list(rules.get("required", []))
         + list(rules.get("allowed", {}))
         + list(rules.get("non_negative", []))
+        + list(rules.get("unique", []))
     )
     unknown = sorted(set(named) - set(schema))
     if unknown:
@@ -78,11 +79,13 @@ def check_rows(
     Checks, in order (a row gets the first that fails): ``malformed_row`` (wrong
     number of fields), ``missing:<col>`` (a required field is empty),
     ``unparseable:<col>``, ``not_allowed:<col>`` (a value outside
-    ``rules.allowed``, compared in lower case) and ``negative:<col>``.
+    ``rules.allowed``, compared in lower case), ``negative:<col>`` and
+    ``duplicate_key:<col>`` (a ``rules.unique`` key on rows that differ).
 
     Args:
         raw: The raw table, every column a string, plus ``_corrupt_record``.
-        rules: ``required``, ``allowed``, ``non_negative``, ``timestamp_format``.
+        rules: ``required``, ``allowed``, ``non_negative``, ``unique``,
+            ``timestamp_format``.
         schema: Column name -> type (see ``ecom_recsys.schemas``).
 
     Returns:
@@ -119,6 +122,17 @@ def check_rows(
         for c, vs in allowed.items()
     ]
     checks += [(parsed[c] < 0, f"negative:{c}") for c in rules.get("non_negative", [])]
+    # A key shared by rows with different contents is ambiguous (two exports
+    # merged, say): all of them are quarantined. Exact copies stay "duplicate".
+    row = F.struct(*[parsed[c] for c in schema])
+    checks += [
+        (
+            trimmed[c].isNotNull()
+            & (F.size(F.collect_set(row).over(Window.partitionBy(trimmed[c]))) > 1),
+            f"duplicate_key:{c}",
+        )
+        for c in rules.get("unique", [])
+    ]
     reason = _first_reason(checks)
     raw_record = F.coalesce(
         F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in schema]))

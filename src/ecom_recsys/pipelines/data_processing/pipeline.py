@@ -34,8 +34,8 @@ def create_source_pipeline(source: str) -> Pipeline:
                 name=f"quarantine_{table}",
             ),
             node(
-                select_clean,
-                f"{table}_checked",
+                _bind(select_clean, table=table),
+                [f"{table}_checked", "params:max_rejected_share"],
                 f"{table}_clean",
                 name=f"clean_{table}",
             ),

@@ -188,5 +188,5 @@ def build_test(
 
 
 def single_group(user_index: DataFrame) -> DataFrame:
-    """Every user in one group, ``all``: fallbacks use global popularity."""
+    """Every user in one group, ``all``: fallbacks use overall popularity."""
     return user_index.select("user_idx", F.lit("all").alias("group"))

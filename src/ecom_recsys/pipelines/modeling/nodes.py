@@ -18,7 +18,7 @@ from ecom_recsys.spark_utils import dense_index, hash_uniform
 logger = logging.getLogger(__name__)
 
 USER, ITEM = "user_idx", "item_idx"
-ALL_USERS = "__all__"
+ALL_USERS = "all"  # the group of every user: overall popularity
 METRICS = {
     "precision": "precisionAtK",
     "recall": "recallAtK",
@@ -110,11 +110,16 @@ def excluded_items(train: DataFrame, mode: str) -> DataFrame:
     return train.select(USER, ITEM).limit(0)
 
 
-def _candidate_count(excluded: DataFrame, k: int, max_candidates: int) -> int:
-    """How many candidates to score so that K remain after the exclusions."""
-    row = excluded.groupBy(USER).count().agg(F.max("count").alias("m")).first()
-    most_excluded = int(row["m"] or 0) if row else 0
-    return max(k, min(k + most_excluded, max_candidates))
+def _needed(users: DataFrame, excluded: DataFrame, k: int, cap: int) -> DataFrame:
+    """Per user: how many ranked candidates leave K once *that user's* exclusions
+    are removed (``K + excluded``, at most ``cap``, at least K)."""
+    counts = excluded.groupBy(USER).agg(F.count("*").alias("_excluded"))
+    return users.join(counts, USER, "left").select(
+        USER,
+        F.least(F.lit(k) + F.coalesce("_excluded", F.lit(0)), F.lit(max(k, cap))).alias(
+            "_needed"
+        ),
+    )
 
 
 def _top_k(candidates: DataFrame, excluded: DataFrame, k: int) -> DataFrame:
@@ -138,11 +143,17 @@ def recommend_als(
     """
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
-    n = _candidate_count(excluded, k, int(recommend["max_candidates"]))
-    users = train.select(USER).distinct()
-    candidates = model.recommendForUserSubset(users, n).select(
-        USER, F.explode("recommendations").alias("r")
+    needed = _needed(
+        train.select(USER).distinct(), excluded, k, int(recommend["max_candidates"])
     )
+    # Users without exclusions (most of them) need only K candidates; only the
+    # others are scored deeper, to the most any of them needs.
+    deeper = needed.where(F.col("_needed") > k)
+    most = deeper.agg(F.max("_needed")).first()[0]
+    candidates = model.recommendForUserSubset(needed.where(F.col("_needed") == k), k)
+    if most:
+        candidates = candidates.unionByName(model.recommendForUserSubset(deeper, most))
+    candidates = candidates.select(USER, F.explode("recommendations").alias("r"))
     candidates = candidates.select(
         USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")
     )
@@ -189,37 +200,41 @@ def recommend_random(
     """The random baseline: K products drawn uniformly from the training
     catalogue for each training user, excluded items removed, seeded.
 
-    Each user draws 2 * (K + the most items any user has excluded) candidates,
-    so exclusions and repeated draws still leave K; a catalogue smaller than
-    that is shuffled whole.
+    Each user draws 2 * (K + the user's excluded items) candidates, so that
+    exclusions and repeated draws almost always leave K; a catalogue no larger
+    than that is shuffled whole for that user.
     """
     k = int(recommend["top_k"])
     seed = F.lit(int(baselines["seed"]))
     excluded = excluded_items(train, recommend["exclude"])
-    n = 2 * _candidate_count(excluded, k, max_candidates=2**31 - 1)
     slots = dense_index(train, ITEM, "_slot")
     n_items = slots.count()
-    users = train.select(USER).distinct()
-    if n_items <= n:
-        candidates = users.crossJoin(slots).select(
-            USER, ITEM, hash_uniform(seed, F.col(USER), F.col(ITEM)).alias("score")
-        )
-    else:
-        draws = users.select(
-            USER, F.explode(F.sequence(F.lit(0), F.lit(n - 1))).alias("j")
-        )
-        draws = draws.select(
+    needed = _needed(train.select(USER).distinct(), excluded, k, cap=2**30)
+    draws = needed.select(
+        USER, F.least(2 * F.col("_needed"), F.lit(n_items)).alias("_draws")
+    )
+    # A user who needs the whole catalogue gets it, shuffled ...
+    whole = (
+        draws.where(F.col("_draws") >= n_items)
+        .crossJoin(slots)
+        .select(USER, ITEM, hash_uniform(seed, F.col(USER), F.col(ITEM)).alias("score"))
+    )
+    # ... the others draw slots at random, keeping each item's first draw.
+    drawn = (
+        draws.where(F.col("_draws") < n_items)
+        .select(USER, F.explode(F.sequence(F.lit(0), F.col("_draws") - 1)).alias("j"))
+        .select(
             USER,
             "j",
             F.floor(hash_uniform(seed, F.col(USER), F.col("j")) * n_items)
             .cast("int")
             .alias("_slot"),
         )
-        candidates = (
-            draws.join(slots, "_slot")
-            .groupBy(USER, ITEM)
-            .agg((-F.min("j")).cast("double").alias("score"))
-        )
+        .join(slots, "_slot")
+        .groupBy(USER, ITEM)
+        .agg((-F.min("j")).cast("double").alias("score"))
+    )
+    candidates = whole.unionByName(drawn)
     return _top_k(candidates, excluded, k)
 
 
@@ -228,15 +243,24 @@ def recommend_popular(
 ) -> DataFrame:
     """The popularity baseline: the most popular products each user has not
     bought (or seen, as configured), for every training user.
+
+    Each user is paired only with as many top products as their own exclusions
+    require (``K + excluded``), so heavy buyers do not widen everyone's lists.
     """
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
-    n = _candidate_count(excluded, k, int(recommend["max_candidates"]))
-    top = popular.where(F.col("popularity_rank") <= n).select(
-        ITEM, (-F.col("popularity_rank")).cast("double").alias("score")
+    needed = _needed(
+        train.select(USER).distinct(), excluded, k, int(recommend["max_candidates"])
     )
-    users = train.select(USER).distinct()
-    return _top_k(users.crossJoin(F.broadcast(top)), excluded, k)
+    top = popular.select(
+        ITEM,
+        "popularity_rank",
+        (-F.col("popularity_rank")).cast("double").alias("score"),
+    )
+    candidates = needed.join(
+        F.broadcast(top), F.col("popularity_rank") <= F.col("_needed")
+    ).select(USER, ITEM, "score")
+    return _top_k(candidates, excluded, k)
 
 
 def _as_ranked_array(recs: DataFrame, k: int) -> DataFrame:
@@ -401,16 +425,17 @@ def group_popular_items(
     train: DataFrame, user_groups: DataFrame, recommend: dict[str, Any]
 ) -> DataFrame:
     """The most popular training products within each user group (e.g. segment),
-    and over all users as group ``__all__``: by distinct users, ties by item id.
+    and over all users as group ``all``: by distinct users, ties by item id.
 
     Returns:
         ``group, item_idx, n_users, group_rank`` for the top ``max_candidates``
         of every group.
     """
     n = int(recommend["max_candidates"])
-    grouped = train.join(user_groups, USER)
-    per_group = grouped.groupBy("group", ITEM).agg(
-        F.countDistinct(USER).alias("n_users")
+    per_group = (
+        train.join(user_groups.where(F.col("group") != ALL_USERS), USER)
+        .groupBy("group", ITEM)
+        .agg(F.countDistinct(USER).alias("n_users"))
     )
     overall = (
         train.groupBy(ITEM)
@@ -438,7 +463,7 @@ def serve_recommendations(
     well enough, else from the user's group, padded from overall popularity.
 
     A user is served by the model with at least ``min_interactions_for_model``
-    training interactions; items the user bought in any period (or saw, per
+    distinct training products; items the user bought in any period (or saw, per
     ``exclude``) are never served.
 
     Returns:
@@ -458,28 +483,42 @@ def serve_recommendations(
         "score",
         F.lit("model").alias("source"),
     )
-    base = max(k, int(recommend["max_candidates"]))
-    own_group = user_groups.join(
-        group_items.where(F.col("group") != ALL_USERS), "group"
-    ).select(
-        USER,
+    # Each user takes from the fallback lists only as deep as their own
+    # exclusions require; the group's list comes first, then overall popularity.
+    needed = _needed(user_groups.select(USER), excluded, k, 2**30).join(
+        user_groups, USER
+    )
+    base = 2**30
+    fallback = group_items.select(
+        "group",
         ITEM,
-        (F.col("group_rank") + base).cast("double").alias("order"),
+        "group_rank",
         F.col("n_users").cast("double").alias("score"),
-        F.when(F.col("group") == "all", F.lit("popularity"))
+        F.when(F.col("group") == ALL_USERS, F.lit("popularity"))
         .otherwise(F.concat(F.lit("segment:"), F.col("group")))
         .alias("source"),
     )
-    overall = (
-        user_groups.select(USER)
-        .crossJoin(F.broadcast(group_items.where(F.col("group") == ALL_USERS)))
-        .select(
-            USER,
-            ITEM,
-            (F.col("group_rank") + 2 * base).cast("double").alias("order"),
-            F.col("n_users").cast("double").alias("score"),
-            F.lit("popularity").alias("source"),
-        )
+    own_group = needed.join(
+        F.broadcast(fallback.where(F.col("group") != ALL_USERS)),
+        ["group"],
+    ).where(F.col("group_rank") <= F.col("_needed"))
+    overall = needed.select(USER, "_needed").join(
+        F.broadcast(fallback.where(F.col("group") == ALL_USERS)),
+        F.col("group_rank") <= F.col("_needed"),
+    )
+    own_group = own_group.select(
+        USER,
+        ITEM,
+        (F.col("group_rank") + base).cast("double").alias("order"),
+        "score",
+        "source",
+    )
+    overall = overall.select(
+        USER,
+        ITEM,
+        (F.col("group_rank") + 2 * base).cast("double").alias("order"),
+        "score",
+        "source",
     )
     candidates = (
         model.unionByName(own_group)
