@@ -30,8 +30,9 @@ demo-data: install java
 	@missing=""; \
 	ls $(RAW)/events/*.csv >/dev/null 2>&1 || missing="events"; \
 	[ -e $(RAW)/orders/olist_orders_dataset.csv ] || missing="$$missing orders"; \
+	ls $(RAW)/interactions/*.csv >/dev/null 2>&1 || missing="$$missing interactions"; \
 	if [ -z "$$missing" ]; then \
-	  echo "Raw data found in $(RAW)/events and $(RAW)/orders: not generating demo data."; \
+	  echo "Raw data found for every source in $(RAW)/: not generating demo data."; \
 	else \
 	  namespaces=$$(echo $$missing | tr ' ' ','); \
 	  echo "Generating demo data for: $$namespaces"; \

@@ -97,7 +97,10 @@ def test_model_reloads_and_reports_exist(project):
     models = project["data"] / "06_models" / "events" / "als_model"
     (version,) = list(models.iterdir())
     model = ALSModel.load(str(version / "als_model"))
-    assert model.rank == 8
+    chosen = json.loads(
+        (project["data"] / "06_models/events/best_als_params.json").read_text()
+    )
+    assert model.rank == chosen["rank"]
     reporting = project["data"] / "08_reporting" / "events"
     for name in ("model_metrics.png", "funnel.png", "data_quality.csv"):
         assert (reporting / name).stat().st_size > 0
@@ -198,3 +201,50 @@ def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
     _served_checks(spark, data, "orders")
     metrics = pd.read_csv(data / "08_reporting/orders/model_metrics.csv")
     assert (metrics["users_evaluated"] > 0).all()
+
+
+def test_generic_source_runs_a_movielens_file_end_to_end(spark, project):
+    data = project["data"]
+    raw = sorted((data / "01_raw" / "interactions").glob("*.csv"))
+    assert raw[0].read_text().splitlines()[0] == "userId,movieId,rating,timestamp"
+    recs = spark.read.parquet(
+        str(data / "08_reporting/interactions/top_recommendations_pretty.parquet")
+    )
+    users = spark.read.parquet(
+        str(data / "05_model_input/interactions/user_index.parquet")
+    )
+    assert recs.select("user_id").distinct().count() == users.count()
+    assert recs.groupBy("user_id").count().where("count != 10").count() == 0
+    # exclude: seen -- nothing the user rated, in any period, is served
+    rated = spark.read.parquet(
+        str(data / "04_feature/interactions/interactions.parquet")
+    )
+    assert recs.join(rated, ["user_id", "product_id"]).count() == 0
+    metrics = pd.read_csv(data / "08_reporting/interactions/model_metrics.csv")
+    ndcg = metrics[metrics["metric"] == "ndcg"].set_index("model")["value"]
+    assert ndcg["als"] > ndcg["popularity"] > 0
+
+
+def test_rerun_gives_identical_recommendations_and_metrics(spark, project):
+    data = project["data"]
+    served = str(data / "07_model_output/interactions/served_recommendations.parquet")
+    metrics = data / "07_model_output/interactions/ranking_metrics.csv"
+
+    def snapshot():
+        recs = sorted(tuple(r) for r in spark.read.parquet(served).collect())
+        return recs, pd.read_csv(metrics)
+
+    before_recs, before_metrics = snapshot()
+    run(project, "modeling", namespaces=["interactions"])
+    after_recs, after_metrics = snapshot()
+    assert after_recs == before_recs
+    pd.testing.assert_frame_equal(after_metrics, before_metrics)
+
+
+def test_tuning_trials_are_written_and_the_choice_is_used(project):
+    data = project["data"]
+    trials = pd.read_csv(data / "08_reporting/events/tuning_trials.csv")
+    assert list(trials["rank"]) == [4, 8]  # conf/test's grid
+    assert trials["chosen"].sum() == 1
+    chosen = json.loads((data / "06_models/events/best_als_params.json").read_text())
+    assert chosen["rank"] == int(trials.loc[trials["chosen"], "rank"].item())

@@ -112,4 +112,16 @@ OLIST_FILES = {
     "geolocation": "olist_geolocation_dataset.csv",
 }
 
-SCHEMAS = {"events": EVENTS, "orders": OLIST}
+# Any interactions file (MovieLens ratings.csv is the typical case), after its
+# columns are renamed as parameters_data_processing.yml says.
+INTERACTIONS = {
+    "interactions": {
+        "user_id": "string",
+        "product_id": "string",
+        "rating": "double",
+        "weight": "double",
+        "event_time": "timestamp",
+    }
+}
+
+SCHEMAS = {"events": EVENTS, "orders": OLIST, "interactions": INTERACTIONS}

@@ -11,11 +11,12 @@ from pyspark.sql import SparkSession
 from ecom_recsys.pipelines.data_processing.nodes import (
     DataQualityError,
     check_rows,
+    rename_columns,
     select_clean,
     select_rejected,
     summarise_data_quality,
 )
-from ecom_recsys.schemas import EVENTS
+from ecom_recsys.schemas import EVENTS, INTERACTIONS
 from tests.conftest import rows
 
 SCHEMA = EVENTS["events"]
@@ -220,3 +221,39 @@ def test_conflicting_rows_of_a_unique_key_are_quarantined(spark):
         ("p2", 5.0, None),
     ]
     assert select_clean(checked, 1.0).count() == 1
+
+
+def test_generic_columns_are_renamed_and_unix_times_parsed(spark):
+    raw = spark.createDataFrame(
+        [("1", "31", "2.5", "1260759144"), ("1", "x", "9", "soon")],
+        "userId string, movieId string, rating string, timestamp string",
+    )
+    columns = {
+        "user": "userId",
+        "item": "movieId",
+        "rating": "rating",
+        "weight": None,
+        "timestamp": "timestamp",
+    }
+    renamed = rename_columns(raw, columns)
+    assert renamed.columns == [
+        "user_id",
+        "product_id",
+        "rating",
+        "weight",
+        "event_time",
+        "_corrupt_record",
+    ]
+    schema = INTERACTIONS["interactions"]
+    rules = {
+        "required": ["user_id", "product_id", "event_time"],
+        "timestamp_format": "unix",
+    }
+    checked = check_rows(renamed, rules, schema).collect()
+    assert checked[0]["event_time"] == datetime(2009, 12, 14, 2, 52, 24)
+    assert checked[0]["rating"] == 2.5 and checked[0]["weight"] is None
+    assert checked[1]["reject_reason"] == "unparseable:event_time"
+    with pytest.raises(
+        ValueError, match=r"columns \{'item': 'itemId'\} are not in the raw file"
+    ):
+        rename_columns(raw, {**columns, "item": "itemId"})

@@ -11,6 +11,8 @@ from ecom_recsys.pipelines.feature_engineering.nodes import (
     build_products,
     build_test,
     build_train,
+    build_tuning_train,
+    build_validation,
     index_products,
     index_users,
 )
@@ -169,3 +171,37 @@ def test_cutoff_outside_the_data_is_a_clear_error(events):
         build_interactions(events, WEIGHTS, {"test_start": "2019-11-01"})
     with pytest.raises(ValueError, match="leaves the training period empty"):
         build_interactions(events, WEIGHTS, {"test_start": "2019-09-01"})
+
+
+def test_validation_split_adds_tuning_and_validation_periods(events):
+    split = {"validation_start": "2019-10-15 00:00:00", "test_start": "2019-10-22"}
+    result = build_interactions(events, WEIGHTS, split)
+    got = rows(
+        result.select("user_id", "product_id", "period", "n_view"),
+        "user_id",
+        "product_id",
+        "period",
+    )
+    assert got == [
+        (1, 100, "train", 2),  # train = tuning + validation, aggregated together
+        (1, 100, "tuning", 2),
+        (1, BIG, "test", 1),
+        (1, BIG, "train", 1),
+        (1, BIG, "validation", 1),
+        (BIG, 100, "test", 0),
+    ]
+    users, products = index_users(result), index_products(build_products(events))
+    tuning = build_tuning_train(result, users, products)
+    assert rows(tuning.select("user_idx", "item_idx"), "item_idx") == [(0, 0)]
+    validation = build_validation(
+        result, users, products, {"relevant_event_types": ["view"]}
+    )
+    assert rows(validation.select("user_idx", "item_idx")) == [(0, 1)]
+    with pytest.raises(ValueError, match="must come before split.test_start"):
+        build_interactions(events, WEIGHTS, {**split, "validation_start": "2019-10-23"})
+    with pytest.raises(ValueError, match="leaves the validation period empty"):
+        build_interactions(
+            events,
+            WEIGHTS,
+            {"validation_start": "2019-10-02", "test_start": "2019-10-03"},
+        )

@@ -9,6 +9,7 @@ from kedro.io.core import Version
 
 from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.pipelines.modeling.nodes import (
+    _trials,
     evaluate_recommendations,
     excluded_items,
     group_popular_items,
@@ -19,6 +20,7 @@ from ecom_recsys.pipelines.modeling.nodes import (
     recommend_random,
     serve_recommendations,
     train_als,
+    tune_als,
 )
 from tests.conftest import rows, ts
 
@@ -362,3 +364,62 @@ def test_als_model_dataset_keeps_the_scheme_of_uris(spark, tmp_path, train):
     ).is_dir()
     loaded = ALSModelDataset(filepath=uri, version=Version(None, None)).load()
     assert loaded.rank == model.rank
+
+
+def _two_groups(spark):
+    data = []
+    for u in range(8):
+        group = range(3) if u < 4 else range(3, 6)
+        for i in group:
+            if (u + i) % 3:
+                data.append((u, i, 1, 0, 3.0))
+    return spark.createDataFrame(data, TRAIN_SCHEMA)
+
+
+def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark):
+    tuning_train = _two_groups(spark)
+    # validation: each user's unseen item of their own group
+    validation = spark.createDataFrame(
+        [
+            (u, i)
+            for u in range(8)
+            for i in (range(3) if u < 4 else range(3, 6))
+            if (u + i) % 3 == 0
+        ],
+        "user_idx int, item_idx int",
+    )
+    tuning = {
+        "enabled": True,
+        "strategy": "grid",
+        "grid": {"rank": [1, 4], "reg_param": [0.01], "alpha": [5.0], "max_iter": [8]},
+    }
+    recommend = {"top_k": 1, "exclude": "seen", "max_candidates": 6}
+    trials, chosen = tune_als(
+        tuning_train, validation, ALS_PARAMS, tuning, recommend, {"k": 1}
+    )
+    assert list(trials["rank"]) == [1, 4]
+    assert trials["chosen"].sum() == 1
+    best = trials[trials["chosen"]].iloc[0]
+    assert best["ndcg"] == trials["ndcg"].max()
+    assert chosen["rank"] == best["rank"] and chosen["seed"] == ALS_PARAMS["seed"]
+    assert (trials["fit_seconds"] > 0).all()
+    assert set(trials.columns) >= {"reg_param", "alpha", "max_iter", "precision", "map"}
+
+
+def test_tuning_off_keeps_the_parameters_and_random_search_samples(spark):
+    train = _two_groups(spark)
+    trials, chosen = tune_als(
+        train, train, ALS_PARAMS, {"enabled": False}, {}, {"k": 1}
+    )
+    assert trials.empty and chosen == ALS_PARAMS
+    grid = {"rank": [1, 2, 3], "reg_param": [0.1, 0.2], "alpha": [1.0], "max_iter": [2]}
+    sample = _trials({"strategy": "random", "n_trials": 3, "seed": 1, "grid": grid})
+    assert len(sample) == 3 and sample == _trials(
+        {"strategy": "random", "n_trials": 3, "seed": 1, "grid": grid}
+    )
+    assert len(_trials({"strategy": "grid", "grid": grid})) == 6
+    with pytest.raises(ValueError, match="tuning.grid has unknown keys"):
+        _trials({"grid": {"depth": [1]}})
+    empty = spark.createDataFrame([], "user_idx int, item_idx int")
+    with pytest.raises(ValueError, match="split.validation_start"):
+        tune_als(train, empty, ALS_PARAMS, {"enabled": True, "grid": {}}, {}, {"k": 1})

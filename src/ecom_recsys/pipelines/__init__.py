@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, pipeline
 
-SOURCES = ("events", "orders")
+SOURCES = ("events", "orders", "interactions")
 
 
 def for_source(

@@ -41,7 +41,11 @@ def _parsers(rules: dict[str, Any]) -> dict[str, Callable[[Column], Column]]:
         "int": _integral,
         "long": lambda c: c.try_cast("bigint"),
         "double": lambda c: c.try_cast("double"),
-        "timestamp": lambda c: F.try_to_timestamp(c, fmt),
+        "timestamp": (
+            (lambda c: F.timestamp_seconds(c.try_cast("bigint")))
+            if rules.get("timestamp_format") == "unix"
+            else (lambda c: F.try_to_timestamp(c, fmt))
+        ),
     }
 
 
@@ -142,6 +146,50 @@ def check_rows(
         reason.alias("reject_reason"),
         F.when(reason.isNotNull(), F.input_file_name()).alias("source_file"),
         F.when(reason.isNotNull(), raw_record).alias("raw_record"),
+    )
+
+
+def rename_columns(raw: DataFrame, columns: dict[str, str | None]) -> DataFrame:
+    """Give a generic interactions file's columns their canonical names.
+
+    ``columns`` maps ``user``, ``item``, ``timestamp`` (required) and ``rating``,
+    ``weight`` (optional, null to leave out) to the file's column names.
+    """
+    canonical = {
+        "user": "user_id",
+        "item": "product_id",
+        "rating": "rating",
+        "weight": "weight",
+        "timestamp": "event_time",
+    }
+    for key in ("user", "item", "timestamp"):
+        if not columns.get(key):
+            raise ValueError(
+                f"parameters_data_processing.yml: interactions columns.{key} must "
+                "name a column of the raw file"
+            )
+    missing = {k: v for k, v in columns.items() if v and v not in raw.columns}
+    if missing:
+        found = [c for c in raw.columns if c != CORRUPT_COLUMN]
+        raise ValueError(
+            f"parameters_data_processing.yml: interactions columns {missing} are not "
+            f"in the raw file (data/01_raw/interactions/), whose header has {found}. "
+            "Name the file's columns in columns.user, columns.item, "
+            "columns.timestamp (and columns.rating / columns.weight, or null)."
+        )
+    corrupt = (
+        F.col(CORRUPT_COLUMN)
+        if CORRUPT_COLUMN in raw.columns
+        else F.lit(None).cast("string")
+    )
+    return raw.select(
+        *[
+            (F.col(columns[k]) if columns.get(k) else F.lit(None))
+            .cast("string")
+            .alias(v)
+            for k, v in canonical.items()
+        ],
+        corrupt.alias(CORRUPT_COLUMN),
     )
 
 

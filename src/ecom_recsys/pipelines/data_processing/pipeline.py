@@ -8,7 +8,13 @@ from kedro.pipeline import Pipeline, node
 from ecom_recsys.pipelines import SOURCES, for_source
 from ecom_recsys.schemas import SCHEMAS
 
-from .nodes import check_rows, select_clean, select_rejected, summarise_data_quality
+from .nodes import (
+    check_rows,
+    rename_columns,
+    select_clean,
+    select_rejected,
+    summarise_data_quality,
+)
 
 
 def _bind(func, **kwargs):
@@ -20,10 +26,21 @@ def create_source_pipeline(source: str) -> Pipeline:
     """Validation of every raw table of ``source`` (datasets without namespace)."""
     nodes = []
     for table, schema in SCHEMAS[source].items():
+        raw = f"raw_{table}"
+        if source == "interactions":  # a generic file: its columns are named in params
+            nodes.append(
+                node(
+                    rename_columns,
+                    [raw, "params:columns"],
+                    f"{table}_renamed",
+                    name=f"rename_{table}_columns",
+                )
+            )
+            raw = f"{table}_renamed"
         nodes += [
             node(
                 _bind(check_rows, schema=schema),
-                inputs=[f"raw_{table}", f"params:tables.{table}"],
+                inputs=[raw, f"params:tables.{table}"],
                 outputs=f"{table}_checked",
                 name=f"check_{table}",
             ),

@@ -7,10 +7,11 @@ from ecom_recsys.schemas import OLIST
 
 from .nodes import generate_events
 from .orders import generate_orders
+from .ratings import generate_ratings
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Generate the raw CSVs of the events and the orders sources."""
+    """Generate the raw CSVs of the events, orders and interactions sources."""
     events = pipeline(
         Pipeline(
             [
@@ -40,4 +41,18 @@ def create_pipeline(**kwargs) -> Pipeline:
         namespace="orders",
         parameters={"params:orders": "params:demo_data.orders"},
     )
-    return events + orders
+    interactions = pipeline(
+        Pipeline(
+            [
+                node(
+                    generate_ratings,
+                    "params:interactions",
+                    "raw_interactions",
+                    name="generate_demo_ratings",
+                )
+            ]
+        ),
+        namespace="interactions",
+        parameters={"params:interactions": "params:demo_data.interactions"},
+    )
+    return events + orders + interactions

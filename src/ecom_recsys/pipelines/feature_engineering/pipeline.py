@@ -6,12 +6,16 @@ from ecom_recsys.pipelines import for_source
 
 from .nodes import (
     build_interactions,
+    build_item_catalogue,
     build_products,
     build_test,
     build_train,
+    build_tuning_train,
+    build_validation,
     index_products,
     index_users,
     single_group,
+    to_feedback,
 )
 from .orders_nodes import (
     build_category_aggregates,
@@ -41,6 +45,23 @@ def create_base_pipeline() -> Pipeline:
                 inputs=["interactions", "user_index", "product_index"],
                 outputs="train",
                 name="build_train",
+            ),
+            node(
+                build_tuning_train,
+                inputs=["interactions", "user_index", "product_index"],
+                outputs="tuning_train",
+                name="build_tuning_train",
+            ),
+            node(
+                build_validation,
+                inputs=[
+                    "interactions",
+                    "user_index",
+                    "product_index",
+                    "params:evaluation",
+                ],
+                outputs="validation",
+                name="build_validation",
             ),
             node(
                 build_test,
@@ -126,6 +147,35 @@ def create_orders_pipeline() -> Pipeline:
     return for_source(orders + create_base_pipeline(), "orders", "feature_engineering")
 
 
+def create_interactions_pipeline() -> Pipeline:
+    """A generic interactions file (e.g. MovieLens ratings): each row is an
+    ``interaction`` event, with its rating and weight when the file has them."""
+    generic = Pipeline(
+        [
+            node(
+                to_feedback,
+                "interactions_clean",
+                "feedback",
+                name="build_feedback",
+            ),
+            node(
+                build_item_catalogue,
+                "feedback",
+                "products",
+                name="build_item_catalogue",
+            ),
+            node(single_group, "user_index", "user_groups", name="assign_user_groups"),
+        ]
+    )
+    return for_source(
+        generic + create_base_pipeline(), "interactions", "feature_engineering"
+    )
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Feature engineering for every source."""
-    return create_events_pipeline() + create_orders_pipeline()
+    return (
+        create_events_pipeline()
+        + create_orders_pipeline()
+        + create_interactions_pipeline()
+    )

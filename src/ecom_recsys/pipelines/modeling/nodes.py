@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import time
 from typing import Any
 
@@ -134,7 +135,10 @@ def _top_k(candidates: DataFrame, excluded: DataFrame, k: int) -> DataFrame:
 
 
 def recommend_als(
-    model: ALSModel, train: DataFrame, recommend: dict[str, Any]
+    model: ALSModel,
+    train: DataFrame,
+    recommend: dict[str, Any],
+    users: DataFrame | None = None,
 ) -> DataFrame:
     """Top-K products per training user from ALS, excluded items removed.
 
@@ -143,9 +147,10 @@ def recommend_als(
     """
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
-    needed = _needed(
-        train.select(USER).distinct(), excluded, k, int(recommend["max_candidates"])
-    )
+    known = train.select(USER).distinct()
+    if users is not None:  # e.g. only the users being evaluated
+        known = known.join(users, USER, "left_semi")
+    needed = _needed(known, excluded, k, int(recommend["max_candidates"]))
     # Users without exclusions (most of them) need only K candidates; only the
     # others are scored deeper, to the most any of them needs.
     deeper = needed.where(F.col("_needed") > k)
@@ -534,3 +539,101 @@ def serve_recommendations(
         .where(F.col("rank") <= k)
         .select(USER, ITEM, "rank", "score", "source")
     )
+
+
+TUNED = ("rank", "reg_param", "alpha", "max_iter")
+
+
+def _trials(tuning: dict[str, Any]) -> list[dict[str, Any]]:
+    """The configurations to try: the full grid, or a seeded random sample of it."""
+    grid = tuning["grid"]
+    unknown = sorted(set(grid) - set(TUNED))
+    if unknown:
+        raise ValueError(
+            f"parameters_modeling.yml: tuning.grid has unknown keys {unknown}; "
+            f"allowed: {list(TUNED)}"
+        )
+    configs = [{}]
+    for key in TUNED:
+        values = grid.get(key)
+        if values is None:
+            continue
+        configs = [{**c, key: v} for c in configs for v in values]
+    if tuning.get("strategy", "grid") == "random":
+        n = min(int(tuning["n_trials"]), len(configs))
+        rng = random.Random(int(tuning.get("seed", 0)))
+        configs = rng.sample(configs, n)
+    elif tuning.get("strategy", "grid") != "grid":
+        raise ValueError(
+            "parameters_modeling.yml: tuning.strategy must be 'grid' or 'random', "
+            f"got {tuning.get('strategy')!r}"
+        )
+    return configs
+
+
+def tune_als(
+    tuning_train: DataFrame,
+    validation: DataFrame,
+    als: dict[str, Any],
+    tuning: dict[str, Any],
+    recommend: dict[str, Any],
+    evaluation: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Search ALS hyperparameters by NDCG@K on the validation period.
+
+    Each configuration of ``tuning.grid`` (all, or ``n_trials`` drawn at random
+    with ``tuning.seed``) is fitted on the data before the validation period and
+    scored on the validation period only; the test period is never seen. The
+    best NDCG@K (ties: the earlier trial) gives the parameters the final model
+    is refitted with on everything before the test period.
+
+    With ``tuning.enabled: false`` nothing is fitted and ``als`` is used as is.
+
+    Returns:
+        The trials table (one row per configuration: parameters, validation
+        metrics, fit seconds, ``chosen``) and the chosen ALS parameters.
+    """
+    columns = [*TUNED, "ndcg", "precision", "recall", "map", "fit_seconds", "chosen"]
+    if not tuning.get("enabled", False):
+        logger.info("Hyperparameter search is off (tuning.enabled): using als as is")
+        return pd.DataFrame(columns=["trial", *columns]), dict(als)
+    rows = []
+    users = validation.select(USER).distinct()
+    if not users.limit(1).count():
+        raise ValueError(
+            "tuning.enabled needs a validation period: set "
+            "feature_engineering.<source>.split.validation_start (before test_start), "
+            "or set modeling.<source>.tuning.enabled: false"
+        )
+    for i, config in enumerate(_trials(tuning)):
+        params = {**als, **config}
+        started = time.perf_counter()
+        model = train_als(tuning_train, params)
+        fit_seconds = time.perf_counter() - started
+        recs = recommend_als(model, tuning_train, recommend, users=users)
+        scores = evaluate_recommendations(
+            tuning_train, validation, evaluation, als=recs
+        )
+        value = scores.set_index("metric")["value"]
+        rows.append(
+            {
+                "trial": i,
+                **{k: params[k] for k in TUNED},
+                **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
+                "fit_seconds": round(fit_seconds, 2),
+            }
+        )
+        logger.info(
+            "Trial %d %s: validation NDCG@%s %.4f",
+            i,
+            config,
+            evaluation["k"],
+            value["ndcg"],
+        )
+    trials = pd.DataFrame(rows)
+    best = int(trials["ndcg"].idxmax())
+    trials["chosen"] = trials.index == best
+    chosen = {**als, **{k: trials.loc[best, k] for k in TUNED}}
+    chosen = {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+    logger.info("Chosen by validation NDCG: %s", {k: chosen[k] for k in TUNED})
+    return trials[["trial", *columns]], chosen

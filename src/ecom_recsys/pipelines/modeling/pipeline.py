@@ -14,6 +14,7 @@ from .nodes import (
     recommend_random,
     serve_recommendations,
     train_als,
+    tune_als,
 )
 
 
@@ -21,7 +22,22 @@ def create_base_pipeline() -> Pipeline:
     """Source-agnostic modeling on canonical ``train`` and ``test`` tables."""
     return Pipeline(
         [
-            node(train_als, ["train", "params:als"], "als_model", name="train_als"),
+            node(
+                tune_als,
+                inputs=[
+                    "tuning_train",
+                    "validation",
+                    "params:als",
+                    "params:tuning",
+                    "params:recommend",
+                    "params:evaluation",
+                ],
+                outputs=["tuning_trials", "best_als_params"],
+                name="tune_als",
+            ),
+            node(
+                train_als, ["train", "best_als_params"], "als_model", name="train_als"
+            ),
             node(
                 recommend_als,
                 inputs=["als_model", "train", "params:recommend"],
@@ -65,7 +81,7 @@ def create_base_pipeline() -> Pipeline:
                     "test": "test",
                     "evaluation": "params:evaluation",
                     "model": "als_model",
-                    "als_params": "params:als",
+                    "als_params": "best_als_params",
                     "als": "als_recommendations",
                     "popularity": "popularity_recommendations",
                     "recent_popularity": "recent_popularity_recommendations",

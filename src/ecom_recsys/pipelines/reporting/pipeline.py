@@ -105,4 +105,8 @@ def create_orders_pipeline() -> Pipeline:
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Reporting for every source."""
-    return create_events_pipeline() + create_orders_pipeline()
+    return (
+        create_events_pipeline()
+        + create_orders_pipeline()
+        + for_source(create_base_pipeline(), "interactions", "reporting")
+    )
