@@ -3,8 +3,10 @@
 from kedro.config import OmegaConfigLoader
 
 from ecom_recsys.hooks import SparkHooks
+from ecom_recsys.raw_checks import RawDataHooks
 
-HOOKS = (SparkHooks(),)
+# Spark first (after_context_created), then the raw file checks (before the run).
+HOOKS = (SparkHooks(), RawDataHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -8,22 +8,11 @@ from typing import Any
 
 from kedro.io.core import AbstractVersionedDataset, DatasetError, Version
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import SparkSession
+
+from ecom_recsys.spark_utils import hadoop_fs
 
 # Spark writes item factors last; their _SUCCESS marker means the save finished.
 _COMPLETE_MARKER = "itemFactors/_SUCCESS"
-
-
-def _spark() -> SparkSession:
-    return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-
-
-def _hadoop_fs(path: str) -> tuple[Any, Any]:
-    spark = _spark()
-    jvm = spark.sparkContext._jvm  # noqa: SLF001 - Hadoop FS is only reachable here
-    jpath = jvm.org.apache.hadoop.fs.Path(path)
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # noqa: SLF001
-    return jpath.getFileSystem(conf), jpath
 
 
 def _split_scheme(filepath: str) -> tuple[str, str]:
@@ -40,13 +29,13 @@ def _split_scheme(filepath: str) -> tuple[str, str]:
 
 def _exists(prefix: str, path: str) -> bool:
     """True when a complete model is stored at ``path`` (any Hadoop file system)."""
-    fs, jpath = _hadoop_fs(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
+    fs, jpath = hadoop_fs(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
     return bool(fs.exists(jpath))
 
 
 def _glob(prefix: str, pattern: str) -> list[str]:
     """Paths matching ``pattern``, in the same scheme-less form as ``pattern``."""
-    fs, jpattern = _hadoop_fs(prefix + pattern)
+    fs, jpattern = hadoop_fs(prefix + pattern)
     found = []
     for status in fs.globStatus(jpattern) or []:
         uri = str(status.getPath())

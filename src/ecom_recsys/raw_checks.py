@@ -1,0 +1,128 @@
+"""Checks of the raw files before a run reads them, with errors that say what to do.
+
+Spark reports a missing file or a wrong header deep inside a stack trace; these
+checks run first (a hook, before the pipeline starts) and name the dataset, the
+file, the columns and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.pipeline import Pipeline
+
+from ecom_recsys.schemas import SCHEMAS
+from ecom_recsys.spark_utils import hadoop_fs
+
+logger = logging.getLogger(__name__)
+
+CORRUPT_COLUMN = "_corrupt_record"
+
+
+class RawDataError(RuntimeError):
+    """A raw input file is missing, empty or has the wrong columns."""
+
+
+def _csv_files(path: str) -> list[str]:
+    """The CSV files Spark would read at ``path``: the file, or a folder's *.csv."""
+    fs, jpath = hadoop_fs(path)
+    if not fs.exists(jpath):
+        return []
+    if fs.isFile(jpath):
+        return [path]
+    statuses = fs.listStatus(jpath) or []
+    names = [str(s.getPath()) for s in statuses if s.isFile()]
+    return sorted(n for n in names if n.endswith(".csv"))
+
+
+def _header(file: str) -> list[str] | None:
+    """The first line of ``file`` split on commas, quotes and a BOM removed."""
+    fs, jpath = hadoop_fs(file)
+    stream = fs.open(jpath)
+    try:
+        reader = (
+            stream.getWrappedStream() if hasattr(stream, "getWrappedStream") else stream
+        )
+        raw = bytearray()
+        while len(raw) < 65536:
+            byte = reader.read()
+            if byte in (-1, 10):  # end of file, newline
+                break
+            raw.append(byte)
+    finally:
+        stream.close()
+    line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+    if not line.strip():
+        return None
+    return [c.strip().strip('"').strip() for c in line.split(",")]
+
+
+def _source_and_table(name: str) -> tuple[str, str]:
+    source, _, dataset = name.partition(".")
+    return source, dataset.removeprefix("raw_")
+
+
+def _expected(name: str, catalog: Any) -> list[str]:
+    source, table = _source_and_table(name)
+    if source == "interactions":
+        key = "params:data_processing.interactions.columns"
+        columns = catalog.load(key) if key in catalog else {}
+        return [v for v in columns.values() if v]
+    return list(SCHEMAS.get(source, {}).get(table, {}))
+
+
+def check_raw_file(name: str, path: str, expected: list[str]) -> None:
+    """Raise ``RawDataError`` when ``path`` is missing, empty or lacks columns."""
+    source, _ = _source_and_table(name)
+    files = _csv_files(path)
+    if not files:
+        raise RawDataError(
+            f"{name}: no CSV file at {path}. Put the source's raw file(s) there "
+            "(see the README), or generate demo data with "
+            f"`kedro run --pipelines=demo_data --namespaces={source}`."
+        )
+    for file in files[:1] if len(files) > 20 else files:
+        header = _header(file)
+        if header is None:
+            raise RawDataError(
+                f"{name}: {file} is empty (no header line). Replace it with the full "
+                "file, or remove it."
+            )
+        missing = [c for c in expected if c.lower() not in {h.lower() for h in header}]
+        if missing:
+            hint = ""
+            if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+                hint = (
+                    " The header looks split by another delimiter: save it with commas."
+                )
+            elif any("\ufffd" in h for h in header):
+                hint = " The header is not UTF-8: save the file as UTF-8."
+            raise RawDataError(
+                f"{name}: {file} has no column(s) {missing}; its header is {header}. "
+                f"Expected the columns {expected}.{hint}"
+            )
+
+
+def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
+    """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
+    for name in sorted(pipeline.inputs()):
+        if ".raw_" not in name or name not in catalog:
+            continue
+        dataset = catalog.get(name)
+        described = dataset._describe()  # noqa: SLF001 - the only public view of the path
+        if described.get("file_format") != "csv":
+            continue
+        check_raw_file(name, str(described["filepath"]), _expected(name, catalog))
+
+
+class RawDataHooks:
+    """Check the raw inputs before a pipeline runs."""
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
+    ) -> None:
+        """Fail fast, with what to do, on a missing, empty or mis-shaped raw file."""
+        check_raw_inputs(pipeline, catalog)

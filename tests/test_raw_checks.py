@@ -1,0 +1,57 @@
+"""Raw file checks: missing, empty, renamed columns, wrong delimiter."""
+
+from __future__ import annotations
+
+import pytest
+from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline, node
+from kedro_datasets.spark import SparkDatasetV2
+
+from ecom_recsys.raw_checks import RawDataError, check_raw_file, check_raw_inputs
+from ecom_recsys.schemas import EVENTS
+
+HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session"
+ROW = "2019-10-01 00:00:00 UTC,view,1,2,,acme,3.5,4,s"
+EXPECTED = list(EVENTS["events"])
+
+
+def test_good_files_pass_quoted_headers_and_bom_included(spark, tmp_path):
+    (tmp_path / "a.csv").write_text(f"{HEADER}\n{ROW}\n")
+    quoted = ",".join(f'"{c}"' for c in HEADER.split(","))
+    (tmp_path / "b.csv").write_bytes(b"\xef\xbb\xbf" + f"{quoted}\n{ROW}\n".encode())
+    (tmp_path / "notes.txt").write_text("not data")
+    check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"no CSV file at .*--pipelines=demo_data --namespaces=events"),
+        ("", r"is empty \(no header line\)"),
+        (
+            HEADER.replace("user_id", "visitor_id") + "\n" + ROW,
+            r"has no column\(s\) \['user_id'\]",
+        ),
+        (HEADER.replace(",", ";") + "\n", r"another delimiter: save it with commas"),
+    ],
+    ids=["missing", "empty", "renamed-column", "semicolons"],
+)
+def test_bad_files_get_a_clear_error(spark, tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "2019-Oct.csv").write_text(content)
+    with pytest.raises(RawDataError, match=message):
+        check_raw_file(
+            "events.raw_events",
+            str(tmp_path / "x") if content is None else str(tmp_path),
+            EXPECTED,
+        )
+
+
+def test_only_raw_inputs_of_the_run_are_checked(spark, tmp_path):
+    raw = SparkDatasetV2(filepath=str(tmp_path / "missing"), file_format="csv")
+    catalog = DataCatalog({"events.raw_events": raw})
+    reads = Pipeline([node(lambda df: df, "events.raw_events", "out", name="n")])
+    writes = Pipeline([node(lambda: 1, None, "events.raw_events", name="w")])
+    check_raw_inputs(writes, catalog)  # demo data writes it: nothing to check
+    with pytest.raises(RawDataError, match="events.raw_events: no CSV file"):
+        check_raw_inputs(reads, catalog)
