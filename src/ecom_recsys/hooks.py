@@ -13,6 +13,8 @@ from kedro.framework.hooks import hook_impl
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
+from ecom_recsys.params import validate_parameters
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,7 +58,11 @@ class SparkHooks:
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        """Build the SparkSession before any Spark dataset is created."""
+        """Check the parameters, then build the SparkSession before any Spark
+        dataset is created."""
+        validate_parameters(
+            context.params, Path(context.config_loader.conf_source), context.env
+        )
         require_java()
         # Python workers must use this interpreter (the project's venv).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

@@ -1,0 +1,155 @@
+"""Typed models of the parameters, checked before any Spark work starts.
+
+A wrong value (rank 0, a negative weight, K < 1, an unknown source...) fails the
+run at once with the key, the file it came from, the value and what is allowed,
+instead of deep inside a Spark job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ecom_recsys.pipelines import SOURCES
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+def _timestamp(value: Any) -> Any:
+    try:
+        datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(
+            "must be a date or timestamp like '2019-10-22' or '2019-10-22 00:00:00'"
+        ) from exc
+    return value
+
+
+class Split(_Model):
+    test_start: str
+    validation_start: str | None = None
+
+    _check_test = field_validator("test_start")(_timestamp)
+
+    @field_validator("validation_start")
+    @classmethod
+    def _check_validation(cls, value: Any) -> Any:
+        return None if value is None else _timestamp(value)
+
+
+class InteractionWeights(_Model):
+    event_types: dict[str, float] = Field(min_length=1)
+    transform: Literal["log1p", "none"] = "none"
+
+    @field_validator("event_types")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = {k: v for k, v in value.items() if v < 0}
+        if negative:
+            raise ValueError(f"weights must be >= 0, got {negative}")
+        return value
+
+
+class FeatureEngineering(_Model):
+    interaction_weights: InteractionWeights
+    split: Split
+
+
+class ALS(_Model):
+    feedback: Literal["implicit", "explicit"] = "implicit"
+    rank: int = Field(ge=1)
+    reg_param: float = Field(ge=0)
+    alpha: float = Field(ge=0)
+    max_iter: int = Field(ge=1)
+    seed: int
+    num_blocks: int = Field(ge=1)
+    checkpoint_interval: int = Field(ge=1)
+
+
+class Recommend(_Model):
+    top_k: int = Field(ge=1)
+    exclude: Literal["purchased", "seen", "none"]
+    max_candidates: int = Field(ge=1)
+    min_interactions_for_model: int = Field(default=1, ge=1)
+
+
+class Evaluation(_Model):
+    k: int = Field(ge=1)
+    head_share: float = Field(default=0.2, gt=0, le=1)
+
+
+class Tuning(_Model):
+    enabled: bool = False
+    strategy: Literal["grid", "random"] = "grid"
+    n_trials: int = Field(default=1, ge=1)
+
+
+class Baselines(_Model):
+    recent_window_days: int = Field(ge=1)
+    seed: int
+
+
+class Modeling(_Model):
+    als: ALS
+    recommend: Recommend
+    evaluation: Evaluation
+    tuning: Tuning = Tuning()
+    baselines: Baselines
+
+
+class DataProcessing(_Model):
+    max_rejected_share: float = Field(ge=0, le=1)
+
+
+MODELS = {
+    "data_processing": DataProcessing,
+    "feature_engineering": FeatureEngineering,
+    "modeling": Modeling,
+}
+
+
+class ParameterError(ValueError):
+    """A parameter has a value outside what is allowed."""
+
+
+def _file(conf: Path | None, env: str | None, group: str) -> str:
+    """The parameters file a group comes from: the run's environment if it has
+    the file, else base."""
+    name = f"parameters_{group}.yml"
+    if conf is not None and env not in (None, "base") and (conf / env / name).exists():
+        return f"conf/{env}/{name} (over conf/base/{name})"
+    return f"conf/base/{name}"
+
+
+def validate_parameters(
+    params: dict[str, Any], conf: Path | None = None, env: str | None = None
+) -> None:
+    """Check every source's parameters; raise ``ParameterError`` listing each
+    bad key with its file, value and what is allowed."""
+    problems = []
+    for group, model in MODELS.items():
+        for source, values in (params.get(group) or {}).items():
+            where = _file(conf, env, group)
+            if source not in SOURCES:
+                problems.append(
+                    f"{group}.{source} ({where}): unknown source {source!r}; "
+                    f"the sources are {list(SOURCES)}"
+                )
+                continue
+            try:
+                model.model_validate(values)
+            except ValidationError as error:
+                for e in error.errors():
+                    key = ".".join(str(p) for p in (group, source, *e["loc"]))
+                    value = e.get("input")
+                    problems.append(f"{key} ({where}) = {value!r}: {e['msg']}")
+    if problems:
+        raise ParameterError(
+            "Invalid parameters (fix the file, or the --params override):\n  "
+            + "\n  ".join(problems)
+        )
