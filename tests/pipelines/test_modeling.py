@@ -79,15 +79,21 @@ def test_popularity_baseline_skips_each_users_purchases(train):
     ]
 
 
-def test_als_learns_and_never_recommends_purchased_items(spark):
-    # Two taste groups: users 0-3 like items 0-2, users 4-7 like items 3-5.
+def _two_groups(spark, purchases: bool = False):
+    """Two taste groups: users 0-3 like items 0-2, users 4-7 like items 3-5; each
+    user leaves one item of the group unseen (and, with ``purchases``, bought
+    item ``user % 3``)."""
     data = []
     for u in range(8):
         group = range(3) if u < 4 else range(3, 6)
         for i in group:
-            if (u + i) % 3:  # leave one item of the group unseen per user
-                data.append((u, i, 1, int(i == u % 3), 3.0))
-    train = spark.createDataFrame(data, TRAIN_SCHEMA)
+            if (u + i) % 3:
+                data.append((u, i, 1, int(purchases and i == u % 3), 3.0))
+    return spark.createDataFrame(data, TRAIN_SCHEMA)
+
+
+def test_als_learns_and_never_recommends_purchased_items(spark):
+    train = _two_groups(spark, purchases=True)
     model = train_als(train, ALS_PARAMS)
     recommend = {"top_k": 2, "exclude": "purchased", "max_candidates": 6}
     recs = recommend_als(model, train, recommend)
@@ -364,16 +370,6 @@ def test_als_model_dataset_keeps_the_scheme_of_uris(spark, tmp_path, train):
     ).is_dir()
     loaded = ALSModelDataset(filepath=uri, version=Version(None, None)).load()
     assert loaded.rank == model.rank
-
-
-def _two_groups(spark):
-    data = []
-    for u in range(8):
-        group = range(3) if u < 4 else range(3, 6)
-        for i in group:
-            if (u + i) % 3:
-                data.append((u, i, 1, 0, 3.0))
-    return spark.createDataFrame(data, TRAIN_SCHEMA)
 
 
 def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark):
