@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
 from pyspark.sql import DataFrame, SparkSession
 
 PROJECT_PATH = Path(__file__).resolve().parents[1]
@@ -49,3 +52,35 @@ def rows(df: DataFrame, *order: str) -> list[tuple]:
     """All rows of a tiny frame as tuples, sorted for stable comparisons."""
     ordered = df.orderBy(*order) if order else df
     return [tuple(r) for r in ordered.collect()]
+
+
+def make_project(root: Path) -> dict[str, Path]:
+    """A copy of the configuration whose ``test`` environment writes under ``root``."""
+    conf = root / "conf"
+    shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
+    (conf / "local").mkdir()
+    data_root = root / "data"
+    (conf / "test" / "globals.yml").write_text(f"data_root: {data_root}\n")
+    return {"data": data_root, "conf": conf, "root": root}
+
+
+def run(project: dict[str, Path], pipeline: str, namespaces=None, **kwargs) -> None:
+    """One ``KedroSession`` run of ``pipeline`` on the project's ``test`` environment."""
+    bootstrap_project(PROJECT_PATH)
+    with KedroSession.create(
+        project_path=PROJECT_PATH, env="test", conf_source=str(project["conf"])
+    ) as session:
+        session.run(pipeline_names=[pipeline], namespaces=namespaces, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def demo_project(spark, tmp_path_factory) -> dict[str, Path]:
+    """Demo data and the default pipeline, run once for every test that reads outputs.
+
+    Tests that only read outputs share this run; a test that reruns a pipeline must
+    leave outputs equal to what it found (the rerun-equality test does).
+    """
+    project = make_project(tmp_path_factory.mktemp("e2e"))
+    run(project, "demo_data")
+    run(project, "__default__")
+    return project

@@ -15,40 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from pyspark.ml.recommendation import ALSModel
 
-from tests.conftest import PROJECT_PATH, SHARED_DATA
+from tests.conftest import PROJECT_PATH, SHARED_DATA, make_project, run
 
 pytestmark = pytest.mark.e2e
 
 
-def make_project(root: Path) -> dict[str, Path]:
-    """A copy of the configuration whose ``test`` environment writes under ``root``."""
-    conf = root / "conf"
-    shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
-    (conf / "local").mkdir()
-    data_root = root / "data"
-    (conf / "test" / "globals.yml").write_text(f"data_root: {data_root}\n")
-    return {"data": data_root, "conf": conf}
-
-
-def run(project: dict[str, Path], pipeline: str, namespaces=None) -> None:
-    bootstrap_project(PROJECT_PATH)
-    with KedroSession.create(
-        project_path=PROJECT_PATH, env="test", conf_source=str(project["conf"])
-    ) as session:
-        session.run(pipeline_names=[pipeline], namespaces=namespaces)
-
-
 @pytest.fixture(scope="module")
-def project(spark, tmp_path_factory) -> dict[str, Path]:
-    """Run demo_data and then the default pipeline once for the whole module."""
-    project = make_project(tmp_path_factory.mktemp("e2e"))
-    run(project, "demo_data")
-    run(project, "__default__")
-    return project
+def project(demo_project) -> dict[str, Path]:
+    """The session's demo run (demo_data, then the default pipeline)."""
+    return demo_project
 
 
 def test_demo_data_is_written_as_raw_csv(project):
