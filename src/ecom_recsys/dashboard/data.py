@@ -1,0 +1,306 @@
+"""What the dashboard reads, and how: the project's Kedro catalog, without Spark.
+
+The catalog is the one ``kedro run --env=<env>`` uses (same config loader, same
+paths), built without the project's hooks, which would start a SparkSession.
+Spark outputs are read through their pandas twins (``<dataset>@pandas`` in
+``conf/base/catalog_dashboard.yml``), with ``columns`` and pyarrow ``filters``
+added per read, so one user's page reads that user's rows only. Every read makes
+a fresh dataset from the catalog's config, so versioned outputs resolve to the
+latest committed version at each read, not the one of the first read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from kedro.framework.hooks.manager import _NullPluginManager
+from kedro.framework.startup import bootstrap_project
+from kedro.io import AbstractDataset, DataCatalog, DatasetError
+from kedro.pipeline import Pipeline
+
+FUNNEL = [
+    ("view", "views"),
+    ("cart", "carts"),
+    ("remove_from_cart", "remove_from_carts"),
+    ("purchase", "purchases"),
+]
+BASELINE = "popularity"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the project is and which configuration to read."""
+
+    project_path: Path
+    env: str | None = None
+    conf_source: str | None = None
+
+
+def parse_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
+    """Settings from ``streamlit run app.py -- [--env ...]`` or environment variables.
+
+    Arguments win over ``ECOM_RECSYS_PROJECT_PATH``, ``ECOM_RECSYS_ENV`` and
+    ``ECOM_RECSYS_CONF_SOURCE``; the project defaults to the working directory.
+    """
+    parser = argparse.ArgumentParser(prog="ecom_recsys dashboard")
+    parser.add_argument(
+        "--project-path", default=environ.get("ECOM_RECSYS_PROJECT_PATH", ".")
+    )
+    parser.add_argument("--env", default=environ.get("ECOM_RECSYS_ENV") or None)
+    parser.add_argument(
+        "--conf-source", default=environ.get("ECOM_RECSYS_CONF_SOURCE") or None
+    )
+    args = parser.parse_args(list(argv))
+    return Settings(Path(args.project_path).resolve(), args.env, args.conf_source)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The catalog of one environment and which pipeline writes each dataset."""
+
+    catalog: DataCatalog
+    env: str | None
+    writers: dict[str, str] = field(default_factory=dict)
+
+    def run_command(self, source: str, dataset: str | None = None) -> str:
+        """The ``kedro run`` that writes ``<source>.<dataset>`` (all of a source
+        without ``dataset``)."""
+        env = f" --env={self.env}" if self.env else ""
+        pipeline = self.writers.get(f"{source}.{dataset}")
+        pipelines = f" --pipelines={pipeline}" if pipeline else ""
+        return f"kedro run{pipelines} --namespaces={source}{env}"
+
+    def missing_message(self, source: str, dataset: str) -> str:
+        """What to run when ``<source>.<dataset>`` has not been written."""
+        return (
+            f"`{source}.{dataset}` has not been written yet. Run "
+            f"`{self.run_command(source, dataset)}` (it reads the earlier stages' "
+            f"outputs; `{self.run_command(source)}` runs them all)."
+        )
+
+    def nothing_message(self, source: str) -> str:
+        """What to run when a source has no outputs at all."""
+        return (
+            f"No outputs of the {source} source in this environment yet. Run "
+            "`make run` (every source; it generates demo data when `data/01_raw` "
+            f"is empty), or `{self.run_command(source)}` once the raw files are in "
+            "place."
+        )
+
+
+def writers(pipelines: Mapping[str, Pipeline]) -> dict[str, str]:
+    """Dataset name -> the registered pipeline that writes it (``__default__`` aside)."""
+    return {
+        dataset: name
+        for name, pipe in pipelines.items()
+        if name != "__default__"
+        for dataset in pipe.all_outputs()
+    }
+
+
+def open_outputs(settings: Settings) -> Outputs:
+    """The catalog ``kedro run --env=<env>`` would use, built without the hooks.
+
+    The project's hooks start a SparkSession and check raw files: the dashboard
+    needs neither, so the context gets a hook manager that ignores every hook.
+    """
+    project = bootstrap_project(settings.project_path)
+    # kedro.framework.project is only configured once bootstrap_project ran
+    from kedro.framework.project import pipelines, settings as kedro_settings  # noqa: I001, PLC0415
+
+    conf_source = settings.conf_source or str(
+        settings.project_path / kedro_settings.CONF_SOURCE
+    )
+    loader = kedro_settings.CONFIG_LOADER_CLASS(
+        conf_source=conf_source, env=settings.env, **kedro_settings.CONFIG_LOADER_ARGS
+    )
+    context = kedro_settings.CONTEXT_CLASS(
+        package_name=project.package_name,
+        project_path=settings.project_path,
+        config_loader=loader,
+        env=settings.env,
+        hook_manager=_NullPluginManager(),
+    )
+    return Outputs(context.catalog, settings.env, writers(pipelines))
+
+
+def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDataset:
+    """A new instance of catalog dataset ``name``, with ``load_args`` added."""
+    config = copy.deepcopy(catalog.config_resolver.resolve_pattern(name))
+    if not config:
+        raise DatasetError(f"'{name}' is not in the catalog")
+    if load_args:
+        config["load_args"] = {**config.get("load_args", {}), **load_args}
+    return AbstractDataset.from_config(name, config)
+
+
+def exists(catalog: DataCatalog, name: str) -> bool:
+    """True when ``name`` has been written (its latest version, if versioned)."""
+    return dataset(catalog, name).exists()
+
+
+def load(catalog: DataCatalog, name: str, **load_args: Any) -> pd.DataFrame:
+    """Read ``name``; e.g. ``columns=[...]`` and ``filters=[...]`` for Parquet."""
+    return dataset(catalog, name, **load_args).load()
+
+
+def row_count(catalog: DataCatalog, name: str) -> int:
+    """Rows of a Parquet dataset, from the file footers (no column is read)."""
+    return len(load(catalog, name, columns=[]))
+
+
+def id_candidates(text: str) -> list[int | str]:
+    """The values an id typed by a person may have in a table: ids are ``long``
+    in some sources (REES46) and strings in others (Olist, MovieLens)."""
+    text = text.strip()
+    try:
+        return [int(text), text]
+    except ValueError:
+        return [text]
+
+
+def rows_of(
+    catalog: DataCatalog,
+    name: str,
+    column: str,
+    value: str,
+    columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """The rows whose ``column`` equals the typed ``value``, read with the filter
+    pushed down to Parquet (row groups that cannot match are skipped).
+
+    An id the column's type cannot hold (``abc`` for a ``long`` column) matches
+    nothing: the result is empty, not an error.
+    """
+    found = None
+    for candidate in id_candidates(value):
+        args: dict[str, Any] = {"filters": [(column, "==", candidate)]}
+        if columns is not None:
+            args["columns"] = columns
+        try:
+            found = load(catalog, name, **args)
+        except DatasetError as error:
+            # pyarrow refuses to compare e.g. a string column with an int
+            if not isinstance(error.__cause__, pa.ArrowNotImplementedError):
+                raise
+            continue
+        if len(found):
+            return found
+    return found if found is not None else pd.DataFrame(columns=columns or [column])
+
+
+def funnel(analytics_summary: pd.DataFrame) -> pd.DataFrame:
+    """Events per funnel step and their share of views, from per-product counts."""
+    totals = [int(analytics_summary[column].sum()) for _, column in FUNNEL]
+    table = pd.DataFrame({"step": [step for step, _ in FUNNEL], "events": totals})
+    views = totals[0]
+    table["share_of_views"] = table["events"] / views if views else float("nan")
+    return table
+
+
+def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric, one column per model (``als`` first, then baselines)."""
+    table = model_metrics.pivot_table(
+        index="metric", columns="model", values="value", aggfunc="first"
+    )
+    models = sorted(table.columns, key=lambda m: (m != "als", m != BASELINE, m))
+    return table[models].rename_axis(columns=None)
+
+
+def headline(model_metrics: pd.DataFrame, metric: str = "ndcg") -> dict[str, Any]:
+    """ALS's value of ``metric``, the popularity baseline's, the lift and K."""
+    rows = model_metrics[model_metrics["metric"] == metric].set_index("model")
+    if "als" not in rows.index:
+        return {}
+    als = rows.loc["als"]
+    baseline = rows["value"].get(BASELINE)
+    lift = als.get("lift_vs_popularity")
+    return {
+        "metric": metric,
+        "k": int(als["k"]),
+        "als": float(als["value"]),
+        "baseline": None if baseline is None else float(baseline),
+        "lift": None if pd.isna(lift) else float(lift),
+        "users_evaluated": int(als["users_evaluated"]),
+    }
+
+
+def list_origin(recommendations: pd.DataFrame) -> str:
+    """Where a user's served list came from, in words (from its ``source`` column)."""
+    if "source" not in recommendations or recommendations.empty:
+        return "the ALS model"
+    counts = recommendations["source"].value_counts()
+    parts = []
+    for origin, n in counts.items():
+        if origin == "model":
+            text = "the ALS model"
+        elif str(origin).startswith("segment:"):
+            text = f"the most popular products of segment '{origin.split(':', 1)[1]}'"
+        elif origin == "popularity":
+            text = "overall popularity"
+        else:
+            text = str(origin)
+        parts.append(f"{n} from {text}")
+    return ", ".join(parts)
+
+
+def top_rows(table: pd.DataFrame, by: str, n: int = 20) -> pd.DataFrame:
+    """The ``n`` rows with the largest ``by``, numbered from 1."""
+    top = table.nlargest(n, by).reset_index(drop=True)
+    top.index = top.index + 1
+    return top
+
+
+def event_categories(analytics_summary: pd.DataFrame) -> pd.DataFrame:
+    """Views, purchases and revenue per category (events), best sellers first."""
+    table = (
+        analytics_summary.assign(
+            category=analytics_summary["category_code"].fillna("(none)")
+        )
+        .groupby("category", as_index=False)
+        .agg(
+            products=("product_id", "count"),
+            views=("views", "sum"),
+            purchases=("purchases", "sum"),
+            revenue=("revenue", "sum"),
+        )
+    )
+    table["conversion_rate"] = table["purchases"] / table["views"].where(
+        table["views"] > 0
+    )
+    return table.sort_values(["revenue", "purchases"], ascending=False).reset_index(
+        drop=True
+    )
+
+
+def history_with_products(
+    history: pd.DataFrame, products: pd.DataFrame
+) -> pd.DataFrame:
+    """A user's interactions, latest first, with each product's details.
+
+    Only the ``train`` and ``test`` periods: ``tuning`` and ``validation`` are
+    parts of ``train`` again.
+    """
+    periods = history[history["period"].isin(["train", "test"])]
+    details = periods.merge(products, on="product_id", how="left")
+    first = ["period", "product_id", *[c for c in products if c != "product_id"]]
+    order = [c for c in first if c in details] + [c for c in details if c not in first]
+    return (
+        details[order]
+        .drop(columns=[c for c in ("user_id",) if c in details])
+        .sort_values("last_event_time", ascending=False)
+        .reset_index(drop=True)
+    )
+
+
+def default_settings() -> Settings:
+    """Settings from the environment only (tests, ``make dashboard``)."""
+    return parse_settings([], os.environ)
