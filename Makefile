@@ -10,7 +10,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: run test install demo-data lint format viz java clean-data
+.PHONY: run test install demo-data lint format viz dashboard java clean-data
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ format: install
 
 viz: install
 	$(BIN)/kedro viz run
+
+# The dashboard on http://127.0.0.1:$(PORT) (this machine only; make dashboard ENV=test).
+PORT ?= 8501
+dashboard: install
+	$(BIN)/streamlit run src/ecom_recsys/dashboard/app.py \
+	  --server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true \
+	  --browser.gatherUsageStats=false -- --env=$(ENV)
 
 # Removes generated data and outputs (keeps the folder layout).
 clean-data:
