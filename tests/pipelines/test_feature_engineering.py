@@ -70,6 +70,8 @@ def test_interactions_count_each_event_type_and_weigh_them(events):
         (1, BIG, "train", 1, 0, 0, 0, 1.0, ts("2019-10-21 23:59:59")),
         (BIG, 100, "test", 0, 0, 0, 1, 10.0, ts("2019-10-23 00:00:00")),
     ]
+    # written sorted by user, so a reader of one user skips other row groups
+    assert rows(result) == rows(result, "user_id", "product_id", "period")
 
 
 def test_log1p_transform_scales_the_weight(events):

@@ -84,6 +84,11 @@ def test_pretty_recommendations_use_source_ids_and_details(spark):
         [(10, 7, "a.b", "acme", 1.0), (20, 7, "a.b", "zeta", 2.0)], PRODUCTS_SCHEMA
     )
     pretty = build_top_recommendations_pretty(recs, users, items, products)
+    # sorted by user and rank as written, not only after an orderBy here
+    assert [(r.user_id, r.rank) for r in pretty.collect()] == [
+        (5_000_000_000, 1),
+        (5_000_000_000, 2),
+    ]
     assert rows(pretty, "rank") == [
         (5_000_000_000, 1, 20, 7, "a.b", "zeta", 2.0, 0.912346),
         (5_000_000_000, 2, 10, 7, "a.b", "acme", 1.0, 0.5),

@@ -115,7 +115,7 @@ def build_interactions(
 
     Returns:
         ``user_id, product_id, period, n_<type>..., weight, [rating,]
-        last_event_time``.
+        last_event_time``, sorted by user, product and period.
     """
     bounds = {"test_start": parse_cutoff(split)}
     if split.get("validation_start"):
@@ -171,6 +171,8 @@ def build_interactions(
             F.max("event_time").alias("last_event_time"),
         )
     )
+    # Sorted by user: Parquet's row-group statistics then let a reader of one
+    # user's rows (the dashboard) skip every other row group.
     return aggregated.select(
         "user_id",
         "product_id",
@@ -179,7 +181,7 @@ def build_interactions(
         weight.alias("weight"),
         *(["rating"] if ratings else []),
         "last_event_time",
-    )
+    ).orderBy("user_id", "product_id", "period")
 
 
 def build_products(events: DataFrame) -> DataFrame:

@@ -82,7 +82,9 @@ def build_top_recommendations_pretty(
     """Recommendations with source ids and every product detail, ready to read.
 
     Columns: ``user_id, rank, product_id``, the product table's other columns,
-    then ``score`` (and ``source`` when the recommendations carry one).
+    then ``score`` (and ``source`` when the recommendations carry one). Sorted by
+    user and rank, so Parquet's row-group statistics let a reader of one user's
+    list (the dashboard) skip every other row group.
     """
     details = [c for c in products.columns if c != "product_id"]
     extra = [c for c in ("source",) if c in recommendations.columns]
@@ -98,6 +100,7 @@ def build_top_recommendations_pretty(
             F.round("score", 6).alias("score"),
             *extra,
         )
+        .orderBy("user_id", "rank")
     )
 
 
