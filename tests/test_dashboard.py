@@ -300,6 +300,17 @@ def test_user_view_shows_an_orders_customers_list_history_and_segment(
     assert len(history) >= 1 and "product_category" in history.columns
 
 
+def test_user_view_without_an_id_shows_an_example_id(project, open_app):
+    app = open_app(project["conf"], source="events", view="User")
+    _no_problems(app)
+    index = pd.read_parquet(
+        project["data"] / "05_model_input/events/user_index.parquet"
+    )
+    first = index.loc[index["user_idx"] == 0, "user_id"].iloc[0]
+    assert f"e.g. `{first}`" in app.caption[0].value
+    assert not app.dataframe
+
+
 def test_user_view_says_when_there_is_no_such_user(project, open_app):
     app = open_app(project["conf"], source="events", view="User", user="424242424242")
     assert not app.exception

@@ -57,6 +57,19 @@ def count(config: data.Settings, name: str) -> int | None:
     return data.row_count(catalog, name) if data.exists(catalog, name) else None
 
 
+@st.cache_data(ttl=TTL, show_spinner=False)
+def example_user(config: data.Settings, source: str) -> str | None:
+    """The first user id (dense index 0), to show what an id looks like."""
+    catalog = outputs(config).catalog
+    name = f"{source}.user_index@pandas"
+    if not data.exists(catalog, name):
+        return None
+    first = data.load(
+        catalog, name, columns=["user_id"], filters=[("user_idx", "==", 0)]
+    )
+    return None if first.empty else str(first["user_id"].iloc[0])
+
+
 def need(config: data.Settings, source: str, name: str, columns=None):
     """``<source>.<name>``, or a message that says what to run to write it."""
     frame = table(config, f"{source}.{name}", columns)
@@ -133,7 +146,9 @@ def user(config: data.Settings, source: str) -> None:
         placeholder="an id from the source data, e.g. a user_id or customer_unique_id",
     ).strip()
     if not typed:
-        st.caption("Type a user id: only that user's rows are read.")
+        example = example_user(config, source)
+        hint = f", e.g. `{example}`" if example else ""
+        st.caption(f"Type a user id{hint}: only that user's rows are read.")
         return
     st.query_params["user"] = typed
     missing = [
