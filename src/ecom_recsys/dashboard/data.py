@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from kedro.framework.hooks.manager import _NullPluginManager
+from kedro.framework.project import pipelines as project_pipelines
+from kedro.framework.project import settings as project_settings
 from kedro.framework.startup import bootstrap_project
 from kedro.io import AbstractDataset, DataCatalog, DatasetError
 from kedro.pipeline import Pipeline
@@ -112,24 +113,22 @@ def open_outputs(settings: Settings) -> Outputs:
     The project's hooks start a SparkSession and check raw files: the dashboard
     needs neither, so the context gets a hook manager that ignores every hook.
     """
+    # configures kedro.framework.project's settings and pipelines in place
     project = bootstrap_project(settings.project_path)
-    # kedro.framework.project is only configured once bootstrap_project ran
-    from kedro.framework.project import pipelines, settings as kedro_settings  # noqa: I001, PLC0415
-
     conf_source = settings.conf_source or str(
-        settings.project_path / kedro_settings.CONF_SOURCE
+        settings.project_path / project_settings.CONF_SOURCE
     )
-    loader = kedro_settings.CONFIG_LOADER_CLASS(
-        conf_source=conf_source, env=settings.env, **kedro_settings.CONFIG_LOADER_ARGS
+    loader = project_settings.CONFIG_LOADER_CLASS(
+        conf_source=conf_source, env=settings.env, **project_settings.CONFIG_LOADER_ARGS
     )
-    context = kedro_settings.CONTEXT_CLASS(
+    context = project_settings.CONTEXT_CLASS(
         package_name=project.package_name,
         project_path=settings.project_path,
         config_loader=loader,
         env=settings.env,
         hook_manager=_NullPluginManager(),
     )
-    return Outputs(context.catalog, settings.env, writers(pipelines))
+    return Outputs(context.catalog, settings.env, writers(project_pipelines))
 
 
 def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDataset:
@@ -299,8 +298,3 @@ def history_with_products(
         .sort_values("last_event_time", ascending=False)
         .reset_index(drop=True)
     )
-
-
-def default_settings() -> Settings:
-    """Settings from the environment only (tests, ``make dashboard``)."""
-    return parse_settings([], os.environ)
