@@ -64,11 +64,21 @@ def make_project(root: Path) -> dict[str, Path]:
     return {"data": data_root, "conf": conf, "root": root}
 
 
-def run(project: dict[str, Path], pipeline: str, namespaces=None, **kwargs) -> None:
-    """One ``KedroSession`` run of ``pipeline`` on the project's ``test`` environment."""
+def run(
+    project: dict[str, Path],
+    pipeline: str,
+    namespaces=None,
+    runtime_params: dict | None = None,
+    **kwargs,
+) -> None:
+    """One ``KedroSession`` run of ``pipeline`` on the project's ``test`` environment
+    (``runtime_params`` as with ``kedro run --params``)."""
     bootstrap_project(PROJECT_PATH)
     with KedroSession.create(
-        project_path=PROJECT_PATH, env="test", conf_source=str(project["conf"])
+        project_path=PROJECT_PATH,
+        env="test",
+        conf_source=str(project["conf"]),
+        runtime_params=runtime_params,
     ) as session:
         session.run(pipeline_names=[pipeline], namespaces=namespaces, **kwargs)
 
@@ -84,3 +94,10 @@ def demo_project(spark, tmp_path_factory) -> dict[str, Path]:
     run(project, "demo_data")
     run(project, "__default__")
     return project
+
+
+def latest(path: Path) -> Path:
+    """The newest version of a versioned output (``<path>/<version>/<name>``)."""
+    versions = sorted(v for v in path.iterdir() if (v / path.name).exists())
+    assert versions, f"no version of {path}"
+    return versions[-1] / path.name

@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from ecom_recsys.dashboard import data
 from ecom_recsys.datasets import CommittedParquetDataset
-from tests.conftest import PROJECT_PATH, make_project
+from tests.conftest import PROJECT_PATH, latest, make_project
 
 APP = PROJECT_PATH / "src" / "ecom_recsys" / "dashboard" / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -190,16 +190,6 @@ def test_committed_parquet_refuses_a_half_written_folder(tmp_path):
 
 
 # ---------------------------------------------------------------- on real outputs
-def _latest(path: Path) -> Path:
-    """A Spark output folder, or its latest committed version when versioned."""
-    if (path / "_SUCCESS").exists():
-        return path
-    versions = sorted(
-        p for p in path.glob(f"*/{path.name}") if (p / "_SUCCESS").exists()
-    )
-    return versions[-1]
-
-
 @pytest.fixture(scope="module")
 def project(demo_project) -> dict[str, Path]:
     """The session's demo run (demo_data, then the default pipeline)."""
@@ -215,7 +205,7 @@ def _recs(project, source: str) -> pd.DataFrame:
     path = (
         project["data"] / "08_reporting" / source / "top_recommendations_pretty.parquet"
     )
-    return pd.read_parquet(_latest(path))
+    return pd.read_parquet(latest(path))
 
 
 @pytest.mark.parametrize("source", ["events", "orders"])

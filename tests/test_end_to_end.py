@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from pyspark.ml.recommendation import ALSModel
 
-from tests.conftest import PROJECT_PATH, SHARED_DATA, make_project, run
+from tests.conftest import PROJECT_PATH, SHARED_DATA, latest, make_project, run
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def test_demo_data_is_written_as_raw_csv(project):
 
 def test_metrics_are_written_and_als_beats_popularity(project):
     metrics = pd.read_csv(
-        project["data"] / "08_reporting" / "events" / "model_metrics.csv"
+        latest(project["data"] / "08_reporting/events/model_metrics.csv")
     )
     assert set(metrics["model"]) == {"als", "popularity", "recent_popularity", "random"}
     assert len(metrics) == 4 * 7  # 4 ranking + 3 beyond-accuracy metrics per model
@@ -56,7 +56,7 @@ def test_every_user_is_served_k_unpurchased_items(spark, project):
 def test_recommendations_have_k_items_and_no_purchased_ones(spark, project):
     data = project["data"]
     recs = spark.read.parquet(
-        str(data / "08_reporting/events/top_recommendations_pretty.parquet")
+        str(latest(data / "08_reporting/events/top_recommendations_pretty.parquet"))
     )
     assert recs.groupBy("user_id").count().where("count != 10").count() == 0
     interactions = spark.read.parquet(
@@ -115,7 +115,7 @@ def test_registry_lists_the_pipelines_and_viz_builds(project, tmp_path):
 def _served_checks(spark, data: Path, source: str) -> None:
     """Every user gets exactly 10 products, none of them bought before."""
     recs = spark.read.parquet(
-        str(data / f"08_reporting/{source}/top_recommendations_pretty.parquet")
+        str(latest(data / f"08_reporting/{source}/top_recommendations_pretty.parquet"))
     )
     users = spark.read.parquet(
         str(data / f"05_model_input/{source}/user_index.parquet")
@@ -176,7 +176,7 @@ def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
     }
     assert lines.select("order_id").distinct().count() == 5172  # delivered orders
     _served_checks(spark, data, "orders")
-    metrics = pd.read_csv(data / "08_reporting/orders/model_metrics.csv")
+    metrics = pd.read_csv(latest(data / "08_reporting/orders/model_metrics.csv"))
     assert (metrics["users_evaluated"] > 0).all()
 
 
@@ -185,7 +185,11 @@ def test_generic_source_runs_a_movielens_file_end_to_end(spark, project):
     raw = sorted((data / "01_raw" / "interactions").glob("*.csv"))
     assert raw[0].read_text().splitlines()[0] == "userId,movieId,rating,timestamp"
     recs = spark.read.parquet(
-        str(data / "08_reporting/interactions/top_recommendations_pretty.parquet")
+        str(
+            latest(
+                data / "08_reporting/interactions/top_recommendations_pretty.parquet"
+            )
+        )
     )
     users = spark.read.parquet(
         str(data / "05_model_input/interactions/user_index.parquet")
@@ -197,22 +201,25 @@ def test_generic_source_runs_a_movielens_file_end_to_end(spark, project):
         str(data / "04_feature/interactions/interactions.parquet")
     )
     assert recs.join(rated, ["user_id", "product_id"]).count() == 0
-    metrics = pd.read_csv(data / "08_reporting/interactions/model_metrics.csv")
+    metrics = pd.read_csv(latest(data / "08_reporting/interactions/model_metrics.csv"))
     ndcg = metrics[metrics["metric"] == "ndcg"].set_index("model")["value"]
     assert ndcg["als"] > ndcg["popularity"] > 0
 
 
 def test_rerun_gives_identical_recommendations_and_metrics(spark, project):
     data = project["data"]
-    served = str(data / "07_model_output/interactions/served_recommendations.parquet")
+    served = data / "07_model_output/interactions/served_recommendations.parquet"
     metrics = data / "07_model_output/interactions/ranking_metrics.csv"
 
     def snapshot():
-        recs = sorted(tuple(r) for r in spark.read.parquet(served).collect())
-        return recs, pd.read_csv(metrics)
+        recs = spark.read.parquet(str(latest(served))).collect()
+        return sorted(tuple(r) for r in recs), pd.read_csv(latest(metrics))
 
     before_recs, before_metrics = snapshot()
+    first = latest(served)
     run(project, "modeling", namespaces=["interactions"])
+    assert latest(served) != first  # a new version, the previous one kept
+    assert (first / "_SUCCESS").exists()
     after_recs, after_metrics = snapshot()
     assert after_recs == before_recs
     pd.testing.assert_frame_equal(after_metrics, before_metrics)

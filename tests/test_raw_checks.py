@@ -1,4 +1,5 @@
-"""Raw file checks: missing, empty, renamed columns, wrong delimiter."""
+"""Raw file checks: good files pass, only a run's inputs are checked. The bad
+files themselves are cases of tests/test_bad_input.py."""
 
 from __future__ import annotations
 
@@ -21,30 +22,6 @@ def test_good_files_pass_quoted_headers_and_bom_included(spark, tmp_path):
     (tmp_path / "b.csv").write_bytes(b"\xef\xbb\xbf" + f"{quoted}\n{ROW}\n".encode())
     (tmp_path / "notes.txt").write_text("not data")
     check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, r"no CSV file at .*--pipelines=demo_data --namespaces=events"),
-        ("", r"is empty \(no header line\)"),
-        (
-            HEADER.replace("user_id", "visitor_id") + "\n" + ROW,
-            r"has no column\(s\) \['user_id'\]",
-        ),
-        (HEADER.replace(",", ";") + "\n", r"another delimiter: save it with commas"),
-    ],
-    ids=["missing", "empty", "renamed-column", "semicolons"],
-)
-def test_bad_files_get_a_clear_error(spark, tmp_path, content, message):
-    if content is not None:
-        (tmp_path / "2019-Oct.csv").write_text(content)
-    with pytest.raises(RawDataError, match=message):
-        check_raw_file(
-            "events.raw_events",
-            str(tmp_path / "x") if content is None else str(tmp_path),
-            EXPECTED,
-        )
 
 
 def test_only_raw_inputs_of_the_run_are_checked(spark, tmp_path):

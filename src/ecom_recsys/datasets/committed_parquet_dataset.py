@@ -8,8 +8,7 @@ import pandas as pd
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets.pandas import ParquetDataset
 
-# Spark's job commit writes this marker after every part file is in place.
-SUCCESS_MARKER = "_SUCCESS"
+from ecom_recsys.datasets.committed_spark_dataset import SUCCESS_MARKER
 
 
 class CommittedParquetDataset(ParquetDataset):

@@ -1,0 +1,94 @@
+"""Pruning of versioned outputs: the policy and the hook that applies it.
+
+Policy (``keep_versions`` in ``conf/<env>/globals.yml``), applied to each
+versioned dataset a run wrote, only after the run succeeded:
+
+- the ``keep_versions`` newest *complete* versions are kept, older ones deleted;
+- incomplete versions (left by a killed or failed run) older than the newest
+  complete one are deleted;
+- anything newer than the newest complete version is left alone: it may be a
+  run still writing.
+
+So the latest good version is never deleted, and a failed run prunes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kedro.framework.context import KedroContext
+from kedro.framework.hooks import hook_impl
+from kedro.io.core import AbstractVersionedDataset
+from kedro.pipeline import Pipeline
+from kedro_datasets._utils.databricks_utils import to_spark_path
+
+from ecom_recsys.spark_utils import hadoop_fs
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEEP_VERSIONS = 5
+
+
+def versions_to_prune(versions: list[str], complete: set[str], keep: int) -> list[str]:
+    """The versions the policy deletes, oldest first (version names sort by time)."""
+    newest_first = sorted(versions, reverse=True)
+    done = [v for v in newest_first if v in complete]
+    if not done:
+        return []
+    newest_complete = done[0]
+    kept = set(done[:keep])
+    return sorted(v for v in newest_first if v <= newest_complete and v not in kept)
+
+
+def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
+    """Delete the versions of ``dataset`` that the policy drops; return their names."""
+    protocol = getattr(dataset, "_protocol", None) or "file"
+    root = to_spark_path(protocol, str(dataset._filepath))  # noqa: SLF001
+    fs, jroot = hadoop_fs(root)
+    if not fs.exists(jroot):
+        return []
+    versions = [s.getPath().getName() for s in fs.listStatus(jroot) if s.isDirectory()]
+    complete = {
+        v
+        for v in versions
+        if dataset._exists_function(str(dataset._get_versioned_path(v)))  # noqa: SLF001
+    }
+    dropped = versions_to_prune(versions, complete, keep)
+    for version in dropped:
+        fs.delete(jroot.suffix(f"/{version}"), True)
+    return dropped
+
+
+class VersionHooks:
+    """Prune old versions of the outputs a successful run wrote."""
+
+    def __init__(self) -> None:
+        self.keep = DEFAULT_KEEP_VERSIONS
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        """Read ``keep_versions`` from the environment's globals."""
+        globals_ = context.config_loader["globals"]
+        self.keep = int(globals_.get("keep_versions", DEFAULT_KEEP_VERSIONS))
+        if self.keep < 1:
+            raise ValueError(
+                f"keep_versions (conf/{context.env}/globals.yml) = {self.keep}: must "
+                "be at least 1, or the latest good outputs would be deleted."
+            )
+
+    @hook_impl
+    def after_pipeline_run(self, pipeline: Pipeline, catalog: Any) -> None:
+        """Apply the policy to every versioned dataset the pipeline wrote."""
+        for name in sorted(pipeline.all_outputs()):
+            dataset = catalog.get(name)
+            if isinstance(dataset, AbstractVersionedDataset) and dataset._version:  # noqa: SLF001
+                dropped = prune_versions(dataset, self.keep)
+                if dropped:
+                    logger.info(
+                        "Pruned %d old version(s) of %s (keep_versions=%d): %s",
+                        len(dropped),
+                        name,
+                        self.keep,
+                        ", ".join(dropped),
+                    )

@@ -1,0 +1,238 @@
+"""Bad input, one row of a table per kind: what the user gets from a real run.
+
+Every case is a ``KedroSession`` run of the events pipelines on a small REES46
+file in a temporary project (the ``test`` environment): bad configuration through
+``--params``-style runtime parameters, bad files, and bad rows. Each expects the
+error message a user would read, or the quarantine counts in the data-quality
+report (rows in = rows kept + rows rejected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import make_project, run
+
+pytestmark = pytest.mark.e2e
+
+HEADER = (
+    "event_time,event_type,product_id,category_id,category_code,brand,price,"
+    "user_id,user_session"
+)
+GOOD_ROWS = 20
+
+
+def good_line(i: int) -> str:
+    return (
+        f"2019-10-{1 + i:02d} 10:00:00 UTC,view,{1000 + i},2053013555631882655,"
+        f"electronics.smartphone,apple,{10 + i}.50,{500 + i % 4},sess-{i}"
+    )
+
+
+GOOD = [good_line(i) for i in range(GOOD_ROWS)]
+
+
+def events_file(*lines: str, header: str = HEADER) -> Callable[[Path], None]:
+    """A setup that writes ``data/01_raw/events/2019-Oct.csv``."""
+
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "events"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "2019-Oct.csv").write_text("\n".join([header, *lines]) + "\n")
+
+    return write
+
+
+def raw_bytes(content: bytes) -> Callable[[Path], None]:
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "events"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "2019-Oct.csv").write_bytes(content)
+
+    return write
+
+
+def nested(dotted: str, value) -> dict:
+    """``{"a": {"b": value}}`` for ``"a.b"``, as ``kedro run --params`` builds."""
+    *parents, last = dotted.split(".")
+    params = {last: value}
+    for key in reversed(parents):
+        params = {key: params}
+    return params
+
+
+def bad_row(line: str) -> Callable[[Path], None]:
+    return events_file(*GOOD, line)
+
+
+@dataclass
+class BadInput:
+    """One kind of bad input and what the user must get."""
+
+    id: str
+    setup: Callable[[Path], None] = field(default_factory=lambda: events_file(*GOOD))
+    params: dict | None = None
+    pipeline: str = "data_processing"
+    error: str | None = None  # a regex of the message
+    quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
+
+
+CASES = [
+    # ---------------------------------------------------------------- configuration
+    BadInput(
+        "rank-below-1",
+        params=nested("modeling.events.als.rank", 0),
+        error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml \(over "
+        r"conf/base/parameters_modeling.yml\)\) = 0: "
+        r"Input should be greater than or equal to 1",
+    ),
+    BadInput(
+        "k-below-1",
+        params=nested("modeling.events.evaluation.k", 0),
+        error=r"modeling.events.evaluation.k .* = 0: .*greater than or equal to 1",
+    ),
+    BadInput(
+        "negative-weight",
+        params=nested(
+            "feature_engineering.events.interaction_weights.event_types.cart", -1.0
+        ),
+        error=r"event_types \(conf/base/parameters_feature_engineering.yml\) .*"
+        r"weights must be >= 0, got \{'cart': -1.0\}",
+    ),
+    BadInput(
+        "cut-off-not-a-date",
+        params=nested("feature_engineering.events.split.test_start", "June 2019"),
+        error=r"split.test_start .* = 'June 2019': .*must be a date",
+    ),
+    BadInput(
+        "unknown-source",
+        params=nested("modeling.clicks.als.rank", 8),
+        error=r"modeling.clicks .*unknown source 'clicks'; the sources are "
+        r"\['events', 'orders', 'interactions'\]",
+    ),
+    BadInput(
+        "unknown-exclude-mode",
+        params=nested("modeling.events.recommend.exclude", "bought"),
+        error=r"exclude .* = 'bought': Input should be 'purchased', 'seen' or 'none'",
+    ),
+    BadInput(
+        "unknown-feedback-mode",
+        params=nested("modeling.events.als.feedback", "stars"),
+        error=r"feedback .* = 'stars': Input should be 'implicit' or 'explicit'",
+    ),
+    BadInput(
+        "rejected-share-above-1",
+        params=nested("data_processing.events.max_rejected_share", 1.5),
+        error=r"max_rejected_share .* = 1.5: .*less than or equal to 1",
+    ),
+    BadInput(
+        "cut-off-outside-the-data",
+        params=nested(
+            "feature_engineering.events.split",
+            {"validation_start": "2030-01-01", "test_start": "2030-02-01"},
+        ),
+        pipeline="__default__",
+        error=r"leaves the validation period empty; the data runs from "
+        r"2019-10-01 10:00:00 to 2019-10-20 10:00:00 \(UTC\)",
+    ),
+    # ---------------------------------------------------------------- files
+    BadInput(
+        "missing-file",
+        setup=lambda data: None,
+        error=r"events.raw_events: no CSV file at .*01_raw/events. Put the source's "
+        r"raw file\(s\) there .*--pipelines=demo_data --namespaces=events",
+    ),
+    BadInput("empty-file", setup=raw_bytes(b""), error=r"is empty \(no header line\)"),
+    BadInput(
+        "header-only",
+        setup=events_file(),
+        error=r"No data rows in the raw table 'events'",
+    ),
+    BadInput(
+        "renamed-column",
+        setup=events_file(*GOOD, header=HEADER.replace("user_id", "visitor_id")),
+        error=r"2019-Oct.csv has no column\(s\) \['user_id'\]",
+    ),
+    BadInput(
+        "semicolon-delimiter",
+        setup=raw_bytes(HEADER.replace(",", ";").encode() + b"\n"),
+        error=r"another delimiter: save it with commas",
+    ),
+    BadInput(
+        "utf16-encoding",
+        setup=raw_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16")),
+        error=r"The header is not UTF-8: save the file as UTF-8",
+    ),
+    # ---------------------------------------------------------------- rows
+    BadInput(
+        "wrong-number-of-fields",
+        setup=bad_row("2019-10-03 10:00:00 UTC,view,77,1,,,3.0"),
+        quarantined={"rejected:malformed_row": 1},
+    ),
+    BadInput(
+        "unparseable-price",
+        setup=bad_row(good_line(30).replace(",40.50,", ",40;50,")),
+        quarantined={"rejected:unparseable:price": 1},
+    ),
+    BadInput(
+        "unparseable-timestamp",
+        setup=bad_row(good_line(30).replace("2019-10-31 10:00", "2019-10-32 10:00")),
+        quarantined={"rejected:unparseable:event_time": 1},
+    ),
+    BadInput(
+        "unknown-event-type",
+        setup=bad_row(good_line(30).replace(",view,", ",wishlist,")),
+        quarantined={"rejected:not_allowed:event_type": 1},
+    ),
+    BadInput(
+        "negative-price",
+        setup=bad_row(good_line(30).replace(",40.50,", ",-40.50,")),
+        quarantined={"rejected:negative:price": 1},
+    ),
+    BadInput(
+        "null-user-id",
+        setup=bad_row(good_line(30).replace(",502,", ",,")),
+        quarantined={"rejected:missing:user_id": 1},
+    ),
+    BadInput(
+        "non-integer-product-id",
+        setup=bad_row(good_line(30).replace(",1030,", ",10x30,")),
+        quarantined={"rejected:unparseable:product_id": 1},
+    ),
+    BadInput(
+        "duplicate-row",
+        setup=bad_row(GOOD[3]),
+        quarantined={"duplicate": 1},
+    ),
+    BadInput(
+        "rejected-share-above-threshold",
+        setup=events_file(*GOOD, *(f"x,view,{i},1,,,1.0,1,s" for i in range(3))),
+        error=r"(?s)Table 'events': 3 of 23 rows \(13.04%\) were rejected, above "
+        r"max_rejected_share=0.05.*unparseable:event_time: 3",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
+    project = make_project(tmp_path)
+    case.setup(project["data"])
+    if case.error:
+        with pytest.raises(Exception, match=case.error):
+            run(project, case.pipeline, ["events"], runtime_params=case.params)
+        return
+    run(project, case.pipeline, ["events"], runtime_params=case.params)
+    report = pd.read_csv(project["data"] / "08_reporting/events/data_quality.csv")
+    bad = sum(case.quarantined.values())
+    assert (report["rows_in"] == GOOD_ROWS + bad).all()
+    outcomes = dict(zip(report["outcome"], report["rows"], strict=True))
+    assert {outcome: n for outcome, n in outcomes.items() if n} == {
+        "kept": GOOD_ROWS,  # every good line is kept
+        **case.quarantined,
+    }
+    assert report["rows"].sum() == report["rows_in"].iloc[0]

@@ -1,0 +1,81 @@
+"""Versioned outputs: half-written folders are never read, old versions pruned."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from kedro.io.core import DatasetError, Version
+
+from ecom_recsys.datasets import CommittedSparkDataset
+from ecom_recsys.versions import prune_versions, versions_to_prune
+from tests.conftest import rows
+
+V1, V2, V3, V4 = (f"2026-11-2{i}T10.00.00.000Z" for i in range(1, 5))
+
+
+@pytest.mark.parametrize(
+    ("versions", "complete", "keep", "dropped"),
+    [
+        ([V1, V2, V3], {V1, V2, V3}, 2, [V1]),
+        ([V1, V2, V3], {V1, V2, V3}, 5, []),
+        # a killed run's leftover older than the newest good version goes ...
+        ([V1, V2, V3], {V1, V3}, 5, [V2]),
+        # ... one newer than it may be a run still writing: it stays
+        ([V1, V2, V3], {V1, V2}, 1, [V1]),
+        # nothing complete: nothing is touched
+        ([V1, V2], set(), 1, []),
+    ],
+    ids=["keep-2", "keep-all", "old-leftover", "newer-leftover", "none-complete"],
+)
+def test_pruning_policy(versions, complete, keep, dropped):
+    assert versions_to_prune(versions, complete, keep) == dropped
+
+
+def _dataset(path, version=None):
+    return CommittedSparkDataset(
+        filepath=str(path),
+        file_format="parquet",
+        save_args={"mode": "overwrite"},
+        version=version,
+    )
+
+
+def _save(spark, path, version, value):
+    frame = spark.createDataFrame([(value,)], "value int")
+    _dataset(path, Version(None, version)).save(frame)
+
+
+def _half_written(folder):
+    """What a run killed during Spark's write leaves: parts, no _SUCCESS."""
+    (folder / "_SUCCESS").unlink()
+    (folder / "_temporary" / "0").mkdir(parents=True)
+
+
+def test_latest_complete_version_is_loaded_and_leftovers_pruned(spark, tmp_path):
+    path = tmp_path / "recs.parquet"
+    for version, value in ((V1, 1), (V2, 2), (V3, 3), (V4, 4)):
+        _save(spark, path, version, value)
+    _half_written(path / V2 / "recs.parquet")
+    _half_written(path / V4 / "recs.parquet")
+
+    latest = _dataset(path, Version(None, None))
+    assert rows(latest.load()) == [(3,)]  # V4 was never completed
+    assert latest.exists()
+
+    assert prune_versions(_dataset(path, Version(None, None)), keep=1) == [V1, V2]
+    assert sorted(p.name for p in path.iterdir()) == [V3, V4]
+
+
+def test_uncommitted_folder_is_missing_and_cannot_be_loaded(spark, tmp_path):
+    path = tmp_path / "train.parquet"
+    dataset = _dataset(path)
+    assert not dataset.exists()
+    dataset.save(spark.createDataFrame([(1,)], "value int"))
+    assert dataset.exists()
+    _half_written(path)
+    assert not dataset.exists()  # so --only-missing-outputs reruns its node
+    with pytest.raises(DatasetError, match=r"train.parquet was not completely written"):
+        dataset.load()
+    shutil.rmtree(path)
+    assert not dataset.exists()
