@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from kedro.io import DatasetError
 from kedro.pipeline import Pipeline, node
 from streamlit.testing.v1 import AppTest
@@ -222,6 +223,23 @@ def test_one_users_rows_are_read_with_a_pushed_down_filter(outputs, project, sou
     )
     assert data.rows_of(outputs.catalog, name, "user_id", "no-such-user").empty
     assert data.rows_of(outputs.catalog, name, "user_id", "999999999999").empty
+
+
+@pytest.mark.parametrize("source", ["events", "orders"])
+def test_every_pandas_twin_reads_the_files_of_its_spark_dataset(outputs, source):
+    twins = yaml.safe_load(
+        (PROJECT_PATH / "conf/base/catalog_dashboard.yml").read_text()
+    )
+    resolver = outputs.catalog.config_resolver
+    for pattern in (p for p in twins if not p.startswith("_")):
+        name = pattern.format(source=source, index="user")
+        twin, spark = (
+            resolver.resolve_pattern(name),
+            resolver.resolve_pattern(name.removesuffix("@pandas")),
+        )
+        assert "Spark" in spark["type"], name
+        assert twin["filepath"] == spark["filepath"], name
+        assert twin.get("versioned", False) == spark.get("versioned", False), name
 
 
 def test_row_count_reads_footers_of_the_real_index(outputs, project):
