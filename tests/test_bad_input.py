@@ -236,3 +236,9 @@ def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
         **case.quarantined,
     }
     assert report["rows"].sum() == report["rows_in"].iloc[0]
+    files = pd.read_csv(project["data"] / "08_reporting/events/data_quality_files.csv")
+    rejected = sum(n for o, n in case.quarantined.items() if o.startswith("rejected"))
+    assert len(files) == 1 and files["file"].item().endswith("/2019-Oct.csv")
+    assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [
+        [GOOD_ROWS + bad, GOOD_ROWS + bad - rejected, rejected]
+    ]

@@ -15,6 +15,7 @@ from ecom_recsys.pipelines.data_processing.nodes import (
     select_clean,
     select_rejected,
     summarise_data_quality,
+    summarise_files,
 )
 from ecom_recsys.schemas import EVENTS, INTERACTIONS
 from tests.conftest import rows
@@ -102,7 +103,7 @@ def test_check_events_parses_types_and_normalises_values(spark):
     assert row["category_id"] == 2103807459595387724  # needs 64 bits
     assert row["category_code"] is None  # empty string means missing
     assert row["price"] == pytest.approx(35.79)
-    assert row["source_file"] is None and row["raw_record"] is None
+    assert row["raw_record"] is None
 
 
 def test_check_events_reads_non_utc_zone_correctly(spark):
@@ -257,3 +258,30 @@ def test_generic_columns_are_renamed_and_unix_times_parsed(spark):
         ValueError, match=r"columns \{'item': 'itemId'\} are not in the raw file"
     ):
         rename_columns(raw, {**columns, "item": "itemId"})
+
+
+def test_files_report_counts_rows_in_accepted_and_rejected_per_file(spark, tmp_path):
+    header = ",".join(RAW_COLUMNS)
+    good, bad = ",".join(GOOD), ",".join(_with(price="-1"))
+    (tmp_path / "2019-Oct.csv").write_text(f"{header}\n{good}\n{bad}\n{good}\n")
+    (tmp_path / "2019-Nov.csv").write_text(f"{header}\n{good}\n")
+    schema = ", ".join(f"{c} string" for c in [*RAW_COLUMNS, "_corrupt_record"])
+    raw = spark.read.csv(str(tmp_path), header=True, schema=schema)
+    report = summarise_files(events_checked=check_events(raw, PARAMS))
+    report["file"] = report["file"].str.rsplit("/", n=1).str[-1]
+    assert report.to_dict("records") == [
+        {
+            "table": "events",
+            "file": "2019-Nov.csv",
+            "rows_in": 1,
+            "accepted": 1,
+            "rejected": 0,
+        },
+        {
+            "table": "events",
+            "file": "2019-Oct.csv",
+            "rows_in": 3,
+            "accepted": 2,
+            "rejected": 1,
+        },
+    ]

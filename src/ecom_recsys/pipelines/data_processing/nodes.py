@@ -94,8 +94,8 @@ def check_rows(
 
     Returns:
         The typed columns, ``reject_reason`` (null for good rows) and, for rejected
-        rows only, ``source_file`` and ``raw_record`` (the raw values as JSON, or
-        the raw line when it was malformed).
+        rows only, ``raw_record`` (the raw values as JSON, or the raw line when it
+        was malformed); ``source_file`` (the raw file) for every row.
     """
     _validate_rules(schema, rules)
     allowed = {
@@ -144,7 +144,7 @@ def check_rows(
     return raw.select(
         *[parsed[c].alias(c) for c in schema],
         reason.alias("reject_reason"),
-        F.when(reason.isNotNull(), F.input_file_name()).alias("source_file"),
+        F.input_file_name().alias("source_file"),
         F.when(reason.isNotNull(), raw_record).alias("raw_record"),
     )
 
@@ -291,4 +291,49 @@ def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
             for t in tables
         ],
         ignore_index=True,
+    )
+
+
+def summarise_files(**checked: DataFrame) -> pd.DataFrame:
+    """Rows in, accepted and rejected per raw file of every table.
+
+    Exact duplicates are counted per table (in ``data_quality``), as a row and its
+    copy may sit in two files.
+
+    Args:
+        **checked: ``<table>_checked`` for every table.
+
+    Returns:
+        ``table, file, rows_in, accepted, rejected``, with rows_in = accepted +
+        rejected for every file.
+    """
+    reports = []
+    for name in sorted(checked):
+        table = name.removesuffix("_checked")
+        # One row per file: a handful, whatever the input size.
+        per_file = (
+            checked[name]
+            .groupBy("source_file")
+            .agg(
+                F.count(F.lit(1)).alias("rows_in"),
+                F.count(F.when(F.col("reject_reason").isNull(), 1)).alias("accepted"),
+            )
+            .orderBy("source_file")
+            .collect()
+        )
+        for row in per_file:
+            rejected = row["rows_in"] - row["accepted"]
+            reports.append(
+                (table, row["source_file"], row["rows_in"], row["accepted"], rejected)
+            )
+            logger.info(
+                "Data quality of %s, file %s: %d rows in = %d accepted + %d rejected",
+                table,
+                row["source_file"],
+                row["rows_in"],
+                row["accepted"],
+                rejected,
+            )
+    return pd.DataFrame(
+        reports, columns=["table", "file", "rows_in", "accepted", "rejected"]
     )

@@ -14,6 +14,7 @@ from .nodes import (
     select_clean,
     select_rejected,
     summarise_data_quality,
+    summarise_files,
 )
 
 
@@ -68,6 +69,14 @@ def create_source_pipeline(source: str) -> Pipeline:
             inputs=frames,
             outputs="data_quality",
             name="summarise_data_quality",
+        )
+    )
+    nodes.append(
+        node(
+            summarise_files,
+            inputs={f"{t}_checked": f"{t}_checked" for t in SCHEMAS[source]},
+            outputs="data_quality_files",
+            name="summarise_data_quality_files",
         )
     )
     return Pipeline(nodes)
