@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from ecom_recsys.pipelines.reporting.interactive import (
+    plot_model_metrics_interactive,
+    plot_popularity_long_tail_interactive,
+)
 from ecom_recsys.pipelines.reporting.nodes import (
     build_analytics_summary,
     build_funnel,
@@ -207,3 +211,36 @@ def test_tuning_chart_highlights_the_chosen_trial():
 def test_tuning_chart_says_when_tuning_was_off():
     fig = plot_tuning_trials(pd.DataFrame(columns=["trial", "rank", "ndcg"]))
     assert "tuning.enabled is false" in fig.axes[0].texts[0].get_text()
+
+
+def test_interactive_metrics_chart_has_a_bar_series_per_model(metrics):
+    fig = plot_model_metrics_interactive(build_model_metrics(metrics))
+    series = {t.name: (list(t.x), list(t.y)) for t in fig.data}
+    assert series == {
+        "als": (["ndcg", "precision"], [0.3, 0.1]),
+        "popularity": (["ndcg", "precision"], [0.2, 0.0]),
+    }
+    assert "K=10" in fig.layout.title.text
+
+
+def test_interactive_long_tail_chart_draws_cumulative_shares():
+    table = pd.DataFrame(
+        {
+            "first_rank": [1, 3],
+            "last_rank": [2, 4],
+            "cumulative_product_share": [0.5, 1.0],
+            "interaction_share": [0.75, 0.25],
+            "als_share": [0.25, 0.75],
+            "served_share": [1.0, 0.0],
+        }
+    )
+    fig = plot_popularity_long_tail_interactive(table)
+    lines = {t.name: list(t.y) for t in fig.data}
+    assert lines == {
+        "training interactions": [0.0, 75.0, 100.0],
+        "ALS recommendations": [0.0, 25.0, 100.0],
+        "served recommendations": [0.0, 100.0, 100.0],
+        "uniform": [0, 100],
+    }
+    assert list(fig.data[0].x) == [0.0, 50.0, 100.0]
+    assert list(fig.data[0].text) == ["", "ranks 1-2", "ranks 3-4"]

@@ -73,14 +73,15 @@ def test_product_analytics_count_users_purchases_rank_and_serving(spark):
     t1, t2 = ts("2018-01-01 10:00:00"), ts("2018-07-01 12:30:00")
     interactions = spark.createDataFrame(
         [
-            ("a", "p1", "train", 1, 5.0, t1),
-            ("b", "p1", "train", 2, 3.0, t1),
-            ("a", "p1", "test", 1, 4.0, t2),
-            ("c", "p2", "test", 1, 1.0, t2),
-            ("c", "p2", "tuning", 1, 1.0, t1),  # a sub-period: not counted again
+            ("a", "p1", "train", 1, 1.0, 5.0, t1),
+            ("b", "p1", "train", 2, 2.0, 3.0, t1),
+            ("a", "p1", "test", 1, 1.0, 4.0, t2),
+            ("c", "p2", "test", 1, 1.0, 1.0, t2),
+            ("c", "p2", "tuning", 1, 1.0, 1.0, t1),  # a sub-period: not counted again
+            ("d", "p3", "train", 0, 0.0, None, t1),  # weight 0: not in training
         ],
         "user_id string, product_id string, period string, n_purchase int, "
-        "rating double, last_event_time timestamp",
+        "weight double, rating double, last_event_time timestamp",
     )
     served = spark.createDataFrame(
         [
@@ -94,7 +95,7 @@ def test_product_analytics_count_users_purchases_rank_and_serving(spark):
     assert rows(table, "product_id") == [
         ("p1", "toys", None, 10.0, 2, 2, 4, 4.0, t2, 1, 2, 1),
         ("p2", "toys", None, 20.0, 1, 0, 1, 1.0, t2, None, 1, 1),
-        ("p3", "baby", None, 5.0, 0, 0, None, None, None, None, 0, 0),
+        ("p3", "baby", None, 5.0, 1, 0, 0, None, t1, None, 0, 0),
     ]
     assert table.columns[4:] == [
         "users",
@@ -113,9 +114,9 @@ def test_product_analytics_without_purchases_or_ratings_leave_them_null(spark):
         [("m1", 3), ("m2", 1)], "product_id string, users long"
     )
     interactions = spark.createDataFrame(
-        [("u", "m1", "train", 1, ts("2018-01-01 00:00:00"))],
+        [("u", "m1", "train", 1, 1.0, ts("2018-01-01 00:00:00"))],
         "user_id string, product_id string, period string, n_interaction int, "
-        "last_event_time timestamp",
+        "weight double, last_event_time timestamp",
     )
     served = spark.createDataFrame(
         [], "user_id string, rank int, product_id string, source string"

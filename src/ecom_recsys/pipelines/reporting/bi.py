@@ -19,6 +19,22 @@ CATEGORY = ("category_code", "product_category", "category_id")
 PRICE = ("price", "avg_price")
 
 
+PRODUCT_COLUMNS = [
+    "product_id",
+    "category",
+    "brand",
+    "price",
+    "users",
+    "train_users",
+    "purchases",
+    "avg_rating",
+    "last_interaction",
+    "popularity_rank",
+    "recommended_users",
+    "recommended_by_model",
+]
+
+
 def _first_present(frame: DataFrame, names: tuple[str, ...], dtype: str) -> Column:
     """The first non-null of ``names`` that ``frame`` has, cast to ``dtype``
     (a typed null when it has none)."""
@@ -47,12 +63,7 @@ def export_recommendations(top_recommendations_pretty: DataFrame) -> DataFrame:
     score, source`` (one row per user and rank)."""
     recs = top_recommendations_pretty
     return recs.select(
-        "user_id",
-        "rank",
-        "product_id",
-        *product_details(recs),
-        "score",
-        "source",
+        "user_id", "rank", "product_id", *product_details(recs), "score", "source"
     )
 
 
@@ -67,7 +78,8 @@ def export_products(
     Columns: ``product_id, category, brand, price, users, train_users,
     purchases, avg_rating, last_interaction, popularity_rank,
     recommended_users, recommended_by_model``. ``users`` counts both periods,
-    ``train_users`` the training period (the popularity the models see; rank 1
+    ``train_users`` the models' training rows (training period, positive
+    weight: the popularity the models see; rank 1
     is the most popular, ties by product id, null without training users);
     ``purchases`` and ``avg_rating`` are null for sources without purchases or
     ratings.
@@ -83,11 +95,10 @@ def export_products(
         if "rating" in interactions.columns
         else F.lit(None).cast("double")
     )
+    in_training = (F.col("period") == "train") & (F.col("weight") > 0)
     activity = observed.groupBy("product_id").agg(
         F.countDistinct("user_id").alias("users"),
-        F.countDistinct(F.when(F.col("period") == "train", F.col("user_id"))).alias(
-            "train_users"
-        ),
+        F.countDistinct(F.when(in_training, F.col("user_id"))).alias("train_users"),
         purchases.alias("purchases"),
         rating.alias("avg_rating"),
         F.max("last_event_time").alias("last_interaction"),
@@ -105,22 +116,8 @@ def export_products(
             0, ["users", "train_users", "recommended_users", "recommended_by_model"]
         )
     )
-    return table.select(
-        "product_id",
-        "category",
-        "brand",
-        "price",
-        "users",
-        "train_users",
-        "purchases",
-        "avg_rating",
-        "last_interaction",
-        F.when(F.col("train_users") > 0, F.row_number().over(popular)).alias(
-            "popularity_rank"
-        ),
-        "recommended_users",
-        "recommended_by_model",
-    )
+    rank = F.when(F.col("train_users") > 0, F.row_number().over(popular))
+    return table.withColumn("popularity_rank", rank).select(*PRODUCT_COLUMNS)
 
 
 def export_metrics(model_metrics: pd.DataFrame) -> pd.DataFrame:

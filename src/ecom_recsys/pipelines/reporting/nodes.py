@@ -263,6 +263,13 @@ def build_popularity_long_tail(
     return table[order].round(6)
 
 
+LONG_TAIL_SERIES = {
+    "interaction_share": "training interactions",
+    "als_share": "ALS recommendations",
+    "served_share": "served recommendations",
+}
+
+
 def plot_popularity_long_tail(long_tail: pd.DataFrame) -> Figure:
     """Users per product by popularity rank (log scale), and the cumulative share
     of interactions and of recommendations against the share of products."""
@@ -278,11 +285,7 @@ def plot_popularity_long_tail(long_tail: pd.DataFrame) -> Figure:
     left.set_title("The long tail of product popularity")
     start = pd.Series([0.0])
     xs = pd.concat([start, x], ignore_index=True)
-    for column, label in (
-        ("interaction_share", "training interactions"),
-        ("als_share", "ALS recommendations"),
-        ("served_share", "served recommendations"),
-    ):
+    for column, label in LONG_TAIL_SERIES.items():
         cumulative = pd.concat(
             [start, long_tail[column].cumsum() * 100], ignore_index=True
         )

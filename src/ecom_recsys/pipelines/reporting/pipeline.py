@@ -12,6 +12,10 @@ from .bi import (
     export_recommendations,
     export_segments,
 )
+from .interactive import (
+    plot_model_metrics_interactive,
+    plot_popularity_long_tail_interactive,
+)
 from .nodes import (
     build_analytics_summary,
     build_funnel,
@@ -75,6 +79,18 @@ def create_base_pipeline() -> Pipeline:
                 "bi_popularity_long_tail",
                 "popularity_long_tail_chart",
                 name="plot_popularity_long_tail",
+            ),
+            node(
+                plot_model_metrics_interactive,
+                "model_metrics",
+                "model_metrics_interactive",
+                name="plot_model_metrics_interactive",
+            ),
+            node(
+                plot_popularity_long_tail_interactive,
+                "bi_popularity_long_tail",
+                "popularity_long_tail_interactive",
+                name="plot_popularity_long_tail_interactive",
             ),
             node(
                 plot_tuning_trials,
