@@ -21,6 +21,7 @@ from ecom_recsys.pipelines.reporting.nodes import (
     plot_funnel,
     plot_model_metrics,
     plot_popularity_long_tail,
+    plot_segments,
     plot_tuning_trials,
 )
 from tests.conftest import rows, ts
@@ -244,3 +245,24 @@ def test_interactive_long_tail_chart_draws_cumulative_shares():
     }
     assert list(fig.data[0].x) == [0.0, 50.0, 100.0]
     assert list(fig.data[0].text) == ["", "ranks 1-2", "ranks 3-4"]
+
+
+def test_segments_chart_shows_customers_rfm_and_where_recommendations_come_from():
+    segments = pd.DataFrame(
+        {
+            "segment": ["promising", "loyal"],
+            "customers": [30, 10],
+            "avg_recency_days": [50.0, 200.0],
+            "avg_monetary": [100.0, 400.0],
+            "model_share": [0.25, float("nan")],
+            "segment_share": [0.75, float("nan")],
+            "popularity_share": [0.0, float("nan")],
+        }
+    )
+    fig = plot_segments(segments)
+    count, rfm, served = fig.axes
+    assert [p.get_height() for p in count.patches] == [30, 10]
+    assert rfm.collections[0].get_offsets().tolist() == [[50.0, 100.0], [200.0, 400.0]]
+    # stacked: ALS, then segment favourites, then popularity, per segment
+    assert [p.get_height() for p in served.patches] == [0.25, 0.0, 0.75, 0.0, 0.0, 0.0]
+    assert [p.get_y() for p in served.patches[2:4]] == [0.25, 0.0]

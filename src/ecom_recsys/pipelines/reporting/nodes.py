@@ -467,12 +467,37 @@ def summarise_segments(customer_features: DataFrame) -> pd.DataFrame:
     return table.sort_values("customers", ascending=False).reset_index(drop=True)
 
 
-def plot_segments(segment_summary: pd.DataFrame) -> Figure:
-    """Customers per RFM segment."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    bars = ax.bar(segment_summary["segment"], segment_summary["customers"])
-    ax.bar_label(bars, labels=[f"{v:,}" for v in segment_summary["customers"]])
-    ax.set_title("Customers per RFM segment")
-    ax.tick_params(axis="x", rotation=20)
+SERVED_FROM = {
+    "model": "ALS",
+    "segment": "segment favourites",
+    "popularity": "popularity",
+}
+
+
+def plot_segments(segments: pd.DataFrame) -> Figure:
+    """RFM segments: customers, average recency and spend, and where their
+    recommendations come from (the BI segments table)."""
+    fig, (count, rfm, served) = plt.subplots(1, 3, figsize=(15, 4.5))
+    names = segments["segment"]
+    bars = count.bar(names, segments["customers"])
+    count.bar_label(bars, labels=[f"{v:,}" for v in segments["customers"]], fontsize=8)
+    count.set_title("Customers per RFM segment")
+    rfm.scatter(segments["avg_recency_days"], segments["avg_monetary"], s=60)
+    for row in segments.itertuples():
+        rfm.annotate(row.segment, (row.avg_recency_days, row.avg_monetary), fontsize=8)
+    rfm.set_xlabel("average recency (days)")
+    rfm.set_ylabel("average spend (BRL)")
+    rfm.set_title("Recency and spend per segment")
+    bottom = pd.Series(0.0, index=segments.index)
+    for kind, label in SERVED_FROM.items():
+        share = segments[f"{kind}_share"].fillna(0.0)
+        served.bar(names, share, bottom=bottom, label=label)
+        bottom += share
+    served.set_ylim(0, 1.2)  # room for the legend above the bars
+    served.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    served.set_title("Where their recommendations come from")
+    served.legend(fontsize=8, loc="upper center", ncol=3)
+    for ax in (count, served):
+        ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     return fig

@@ -161,14 +161,12 @@ def create_orders_pipeline() -> Pipeline:
                 name="summarise_segments",
             ),
             node(
-                plot_segments, "segment_summary", "segments_chart", name="plot_segments"
-            ),
-            node(
                 export_segments,
                 ["segment_summary", "top_recommendations_pretty", "customer_features"],
                 "bi_segments",
                 name="export_segments",
             ),
+            node(plot_segments, "bi_segments", "segments_chart", name="plot_segments"),
             node(
                 export_customers,
                 "customer_features",
