@@ -18,7 +18,6 @@ from .nodes import METRIC_COLUMNS
 CATEGORY = ("category_code", "product_category", "category_id")
 PRICE = ("price", "avg_price")
 
-
 PRODUCT_COLUMNS = [
     "product_id",
     "category",
@@ -77,12 +76,12 @@ def export_products(
 
     Columns: ``product_id, category, brand, price, users, train_users,
     purchases, avg_rating, last_interaction, popularity_rank,
-    recommended_users, recommended_by_model``. ``users`` counts both periods,
+    recommended_users, recommended_by_model``. ``users`` counts both periods;
     ``train_users`` the models' training rows (training period, positive
-    weight: the popularity the models see; rank 1
-    is the most popular, ties by product id, null without training users);
-    ``purchases`` and ``avg_rating`` are null for sources without purchases or
-    ratings.
+    weight), the popularity behind ``popularity_rank`` (1 = most popular, ties
+    by product id, null without training users). ``purchases`` and
+    ``avg_rating`` are null for sources without purchases or ratings. The rank
+    is one window over the catalogue (a row per product, not per event).
     """
     observed = interactions.where(F.col("period").isin("train", "test"))
     purchases = (
