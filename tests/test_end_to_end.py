@@ -17,6 +17,9 @@ import pandas as pd
 import pytest
 from pyspark.ml.recommendation import ALSModel
 
+from ecom_recsys.pipelines import SOURCES
+from ecom_recsys.pipelines.reporting.bi import PRODUCT_COLUMNS
+from ecom_recsys.pipelines.reporting.nodes import METRIC_COLUMNS
 from tests.conftest import PROJECT_PATH, SHARED_DATA, latest, make_project, run
 
 pytestmark = pytest.mark.e2e
@@ -110,6 +113,23 @@ def test_registry_lists_the_pipelines_and_viz_builds(project, tmp_path):
     assert {"raw", "primary", "model_input", "models", "reporting"} <= set(
         main["layers"]
     )
+    # every node belongs to one source's namespace, shown as a modular pipeline
+    tasks = [n for n in main["nodes"] if n["type"] == "task"]
+    assert {tuple(n["modular_pipelines"]) for n in tasks} == {(s,) for s in SOURCES}
+    assert set(SOURCES) <= set(main["modular_pipelines"])
+    layers = {n["name"]: n["layer"] for n in datasets}
+    for name in (
+        "events.bi_funnel",
+        "events.popularity_long_tail_chart",
+        "events.tuning_trials_chart",
+        "orders.bi_segments",
+        "orders.bi_customers",
+        "interactions.bi_recommendations",
+        "interactions.bi_products",
+        "interactions.bi_metrics",
+        "orders.model_metrics_interactive",
+    ):
+        assert layers[name] == "reporting", name
 
 
 def _served_checks(spark, data: Path, source: str) -> None:
@@ -232,3 +252,64 @@ def test_tuning_trials_are_written_and_the_choice_is_used(project):
     assert trials["chosen"].sum() == 1
     chosen = json.loads((data / "06_models/events/best_als_params.json").read_text())
     assert chosen["rank"] == int(trials.loc[trials["chosen"], "rank"].item())
+
+
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+
+
+def _parts(folder: Path) -> pd.DataFrame:
+    """A Spark CSV folder read the way Power BI's Folder source combines it."""
+    files = sorted(folder.glob("part-*.csv"))
+    assert files, f"no CSV part files in {folder}"
+    return pd.concat([pd.read_csv(f, dtype={"last_interaction": str}) for f in files])
+
+
+@pytest.mark.parametrize("source", ["events", "orders", "interactions"])
+def test_bi_exports_have_the_documented_columns_and_add_up(project, source):
+    data = project["data"]
+    bi = data / "08_reporting" / source / "bi"
+    recs = _parts(bi / "recommendations")
+    assert list(recs.columns[:3]) == ["user_id", "rank", "product_id"]
+    assert list(recs.columns[-2:]) == ["score", "source"]
+    users = pd.read_parquet(data / f"05_model_input/{source}/user_index.parquet")
+    assert len(recs) == 10 * len(users) and recs["user_id"].nunique() == len(users)
+    products = _parts(bi / "products")
+    assert list(products.columns) == PRODUCT_COLUMNS
+    assert products["product_id"].is_unique
+    assert products["recommended_users"].sum() == len(recs)
+    ranks = products["popularity_rank"].dropna().astype(int).sort_values()
+    assert list(ranks) == list(range(1, len(ranks) + 1))
+    assert products["last_interaction"].dropna().str.match(ISO_TIME).all()
+    metrics = pd.read_csv(bi / "metrics.csv")
+    assert list(metrics.columns) == METRIC_COLUMNS
+    assert {"als", "popularity"} <= set(metrics["model"])
+    tail = pd.read_csv(bi / "popularity_long_tail.csv")
+    train = pd.read_parquet(data / f"05_model_input/{source}/train.parquet")
+    assert tail["products"].sum() == train["item_idx"].nunique() == len(ranks)
+    assert tail["served_recommendations"].sum() == len(recs)
+    assert tail["cumulative_interaction_share"].iloc[-1] == pytest.approx(1.0)
+    reporting = data / "08_reporting" / source
+    for chart in ("popularity_long_tail", "tuning_trials", "model_metrics"):
+        assert (reporting / f"{chart}.png").stat().st_size > 0
+    for chart in ("popularity_long_tail", "model_metrics"):
+        page = (reporting / f"{chart}.html").read_text()
+        assert "cdn.plot.ly" in page and "Plotly.newPlot" in page
+
+
+def test_bi_funnel_and_segments(project):
+    data = project["data"]
+    funnel = pd.read_csv(data / "08_reporting/events/bi/funnel.csv")
+    assert list(funnel["step"]) == ["view", "cart", "remove_from_cart", "purchase"]
+    views, _, _, purchases = funnel["events"]
+    assert views > purchases > 0
+    assert funnel["share_of_viewers"].iloc[0] == 1.0
+    bi = data / "08_reporting/orders/bi"
+    segments = pd.read_csv(bi / "segments.csv")
+    customers = _parts(bi / "customers")
+    assert list(customers.columns[:2]) == ["user_id", "segment"]
+    assert (
+        segments["customers"].sum() == len(customers) == customers["user_id"].nunique()
+    )
+    shares = segments[["model_share", "segment_share", "popularity_share"]].sum(axis=1)
+    assert shares.to_numpy() == pytest.approx(1.0)
+    assert customers["first_purchase"].str.match(ISO_TIME).all()

@@ -76,7 +76,8 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         "recall",
     ]
     assert (metrics["users_evaluated"] > 50).all()
-    recs = catalog["events.top_recommendations_pretty"].load()
+    # the BI export is the last reader of the served lists: the runner keeps it
+    recs = catalog["events.bi_recommendations"].load()
     assert recs.groupBy("user_id").count().where("count != 10").count() == 0
     quality = catalog["events.data_quality"].load()
     assert quality.set_index("outcome").loc["kept", "rows"] == raw.count()

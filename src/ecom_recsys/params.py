@@ -106,10 +106,24 @@ class DataProcessing(_Model):
     max_rejected_share: float = Field(ge=0, le=1)
 
 
+class GroupList(_Model):
+    top_k: int = Field(ge=1)
+
+
+class LongTail(_Model):
+    buckets: int = Field(ge=1)
+
+
+class Reporting(_Model):
+    recommend: GroupList
+    long_tail: LongTail
+
+
 MODELS = {
     "data_processing": DataProcessing,
     "feature_engineering": FeatureEngineering,
     "modeling": Modeling,
+    "reporting": Reporting,
 }
 
 

@@ -11,11 +11,22 @@ matplotlib.use("Agg")  # no display: charts are written to files
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from pyspark.sql import DataFrame  # noqa: E402
+from pyspark.sql import DataFrame, Window  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 BASELINE = "popularity"
 FUNNEL = ["view", "cart", "remove_from_cart", "purchase"]
+
+
+METRIC_COLUMNS = [
+    "model",
+    "metric",
+    "k",
+    "value",
+    "lift_vs_popularity",
+    "users_evaluated",
+    "users_cold",
+]
 
 
 def build_model_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -30,16 +41,7 @@ def build_model_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     table["lift_vs_popularity"] = (table["value"] / base - 1).where(
         (table["model"] != BASELINE) & (base > 0)
     )
-    columns = [
-        "model",
-        "metric",
-        "k",
-        "value",
-        "lift_vs_popularity",
-        "users_evaluated",
-        "users_cold",
-    ]
-    return table[columns].sort_values(["metric", "model"]).reset_index(drop=True)
+    return table[METRIC_COLUMNS].sort_values(["metric", "model"]).reset_index(drop=True)
 
 
 def build_analytics_summary(events: DataFrame, products: DataFrame) -> DataFrame:
@@ -107,31 +109,230 @@ def build_top_recommendations_pretty(
 ACCURACY = ["precision", "recall", "ndcg", "map"]
 
 
+BEYOND_ACCURACY = ["coverage", "long_tail_share"]
+
+
 def plot_model_metrics(model_metrics: pd.DataFrame) -> Figure:
-    """Bar chart of the ranking metrics at K for ALS against the baselines."""
-    accuracy = model_metrics[model_metrics["metric"].isin(ACCURACY)]
-    table = accuracy.pivot(index="metric", columns="model", values="value")
+    """Bar charts of the ranking metrics at K for ALS against the baselines and,
+    beside them, catalogue coverage and long-tail share."""
     k = int(model_metrics["k"].iloc[0])
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    table.plot.bar(ax=ax, rot=0)
     users = int(model_metrics["users_evaluated"].iloc[0])
-    ax.set_title(f"Ranking metrics at K={k} on {users:,} test users")
-    ax.set_xlabel("")
-    ax.set_ylabel("value")
-    ax.grid(axis="y", alpha=0.3)
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [2, 1]}
+    )
+    panels = [
+        (left, ACCURACY, f"Ranking metrics at K={k} on {users:,} test users"),
+        (right, BEYOND_ACCURACY, "Beyond accuracy (share)"),
+    ]
+    for ax, metrics, title in panels:
+        chosen = model_metrics[model_metrics["metric"].isin(metrics)]
+        if chosen.empty:
+            ax.set_axis_off()
+            continue
+        table = chosen.pivot(index="metric", columns="model", values="value")
+        table = table.reindex([m for m in metrics if m in table.index])
+        table.plot.bar(ax=ax, rot=0, legend=ax is left)
+        ax.set_title(title)
+        ax.set_xlabel("")
+        ax.grid(axis="y", alpha=0.3)
+    left.set_ylabel("value")
     fig.tight_layout()
     return fig
 
 
-def plot_funnel(analytics_summary: DataFrame) -> Figure:
-    """Bar chart of the number of events per funnel step (log scale)."""
-    totals = analytics_summary.agg(*[F.sum(f"{t}s").alias(t) for t in FUNNEL]).first()
-    values = [int(totals[t] or 0) for t in FUNNEL]
+def build_funnel(events: DataFrame) -> pd.DataFrame:
+    """Events and distinct users per funnel step (a row per step, in order).
+
+    ``share_of_viewers`` = users with the step / users who viewed. Counted by
+    Spark; only the four rows are local.
+    """
+    counted = {
+        r["event_type"]: r
+        for r in events.where(F.col("event_type").isin(FUNNEL))
+        .groupBy("event_type")
+        .agg(F.count("*").alias("events"), F.countDistinct("user_id").alias("users"))
+        .collect()
+    }
+    table = pd.DataFrame(
+        {
+            "step": FUNNEL,
+            "events": [
+                int(counted[t]["events"]) if t in counted else 0 for t in FUNNEL
+            ],
+            "users": [int(counted[t]["users"]) if t in counted else 0 for t in FUNNEL],
+        }
+    )
+    viewers = table.loc[0, "users"]
+    table["share_of_viewers"] = (table["users"] / viewers).round(4) if viewers else None
+    return table
+
+
+def plot_funnel(funnel: pd.DataFrame) -> Figure:
+    """Bar chart of events per funnel step (log scale), labelled with users."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    bars = ax.bar(FUNNEL, values, color=["#4C72B0", "#55A868", "#C44E52", "#8172B2"])
+    bars = ax.bar(
+        funnel["step"],
+        funnel["events"],
+        color=["#4C72B0", "#55A868", "#C44E52", "#8172B2"][: len(funnel)],
+    )
     ax.set_yscale("log")
-    ax.bar_label(bars, labels=[f"{v:,}" for v in values])
+    labels = [
+        f"{e:,} events\n{u:,} users"
+        for e, u in zip(funnel["events"], funnel["users"], strict=True)
+    ]
+    ax.bar_label(bars, labels=labels, fontsize=8)
     ax.set_title("Conversion funnel: events per type")
+    ax.margins(y=0.25)
+    fig.tight_layout()
+    return fig
+
+
+USER, ITEM = "user_idx", "item_idx"
+
+
+def build_popularity_long_tail(
+    train: DataFrame,
+    als_recommendations: DataFrame,
+    served_recommendations: DataFrame,
+    long_tail: dict[str, Any],
+) -> pd.DataFrame:
+    """Training products in buckets of popularity rank, with the share of
+    interactions and of recommendations that falls in each bucket.
+
+    Popularity is the number of distinct training users of a product; rank 1 is
+    the most popular (ties by the smaller item index). Bucket ``b`` of ``B``
+    holds ranks ``(b-1)*P/B < rank <= b*P/B`` of ``P`` products. Counted by
+    Spark; only the ``long_tail.buckets`` rows are local.
+
+    Returns:
+        ``bucket, first_rank, last_rank, products, interactions`` (user-product
+        pairs), ``interaction_share``, ``cumulative_product_share``,
+        ``cumulative_interaction_share``, ``als_recommendations, als_share``,
+        ``served_recommendations, served_share``.
+    """
+    buckets = int(long_tail["buckets"])
+    popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("interactions"))
+    n_products = popularity.count()
+    if n_products == 0:
+        raise ValueError("The training table is empty: no popularity to report.")
+    rank = F.row_number().over(Window.orderBy(F.desc("interactions"), F.asc(ITEM)))
+    ranked = popularity.withColumn("rank", rank).withColumn(
+        "bucket",
+        (F.floor((F.col("rank") - 1) * buckets / n_products) + 1).cast("int"),
+    )
+    per_bucket = ranked.groupBy("bucket").agg(
+        F.min("rank").alias("first_rank"),
+        F.max("rank").alias("last_rank"),
+        F.count("*").alias("products"),
+        F.sum("interactions").alias("interactions"),
+    )
+    for name, recs in (
+        ("als_recommendations", als_recommendations),
+        ("served_recommendations", served_recommendations),
+    ):
+        counts = (
+            recs.join(ranked.select(ITEM, "bucket"), ITEM)
+            .groupBy("bucket")
+            .agg(F.count("*").alias(name))
+        )
+        per_bucket = per_bucket.join(counts, "bucket", "left")
+    per_bucket = per_bucket.fillna(0, ["als_recommendations", "served_recommendations"])
+    columns = per_bucket.columns
+    table = pd.DataFrame(
+        [tuple(r) for r in per_bucket.orderBy("bucket").collect()], columns=columns
+    ).astype("int64")
+    table["interaction_share"] = table["interactions"] / table["interactions"].sum()
+    table["cumulative_product_share"] = table["last_rank"] / n_products
+    table["cumulative_interaction_share"] = table["interaction_share"].cumsum()
+    for name in ("als", "served"):
+        total = table[f"{name}_recommendations"].sum()
+        table[f"{name}_share"] = (
+            table[f"{name}_recommendations"] / total if total else 0.0
+        )
+    order = [
+        "bucket",
+        "first_rank",
+        "last_rank",
+        "products",
+        "interactions",
+        "interaction_share",
+        "cumulative_product_share",
+        "cumulative_interaction_share",
+        "als_recommendations",
+        "als_share",
+        "served_recommendations",
+        "served_share",
+    ]
+    return table[order].round(6)
+
+
+LONG_TAIL_SERIES = {
+    "interaction_share": "training interactions",
+    "als_share": "ALS recommendations",
+    "served_share": "served recommendations",
+}
+
+
+def plot_popularity_long_tail(long_tail: pd.DataFrame) -> Figure:
+    """Users per product by popularity rank (log scale), and the cumulative share
+    of interactions and of recommendations against the share of products."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    x = long_tail["cumulative_product_share"] * 100
+    width = (100 / len(long_tail)) * 0.9
+    left.bar(
+        x, long_tail["interactions"] / long_tail["products"], width=-width, align="edge"
+    )
+    left.set_yscale("log")
+    left.set_xlabel("products by popularity rank (%)")
+    left.set_ylabel("training users per product (mean)")
+    left.set_title("The long tail of product popularity")
+    start = pd.Series([0.0])
+    xs = pd.concat([start, x], ignore_index=True)
+    for column, label in LONG_TAIL_SERIES.items():
+        cumulative = pd.concat(
+            [start, long_tail[column].cumsum() * 100], ignore_index=True
+        )
+        right.plot(xs, cumulative, marker=".", label=label)
+    right.plot([0, 100], [0, 100], color="grey", linestyle=":", label="uniform")
+    right.set_xlabel("products by popularity rank (%)")
+    right.set_ylabel("cumulative share (%)")
+    right.set_title("Where interactions and recommendations go")
+    right.legend(loc="lower right")
+    right.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tuning_trials(tuning_trials: pd.DataFrame) -> Figure:
+    """Validation NDCG of every configuration tried, the chosen one highlighted
+    and each labelled with its fit time; a note when tuning was off."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    if tuning_trials.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "No tuning trials: tuning.enabled is false in parameters_modeling.yml,\n"
+            "so the model was fitted with the `als` parameters as given.",
+            ha="center",
+            va="center",
+        )
+        ax.set_axis_off()
+        return fig
+    labels = [
+        f"#{t.trial}\nrank {t.rank}\nλ {t.reg_param:g}, α {t.alpha:g}"
+        for t in tuning_trials.itertuples()
+    ]
+    chosen = tuning_trials["chosen"].astype(bool)
+    colors = ["#C44E52" if c else "#4C72B0" for c in chosen]
+    bars = ax.bar(labels, tuning_trials["ndcg"], color=colors)
+    ax.bar_label(
+        bars, labels=[f"{s:.1f}s" for s in tuning_trials["fit_seconds"]], fontsize=8
+    )
+    ax.set_ylabel("validation NDCG")
+    ax.set_title(
+        "Hyperparameter search: validation NDCG per configuration (red: chosen)"
+    )
+    ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
 
@@ -269,12 +470,37 @@ def summarise_segments(customer_features: DataFrame) -> pd.DataFrame:
     return table.sort_values("customers", ascending=False).reset_index(drop=True)
 
 
-def plot_segments(segment_summary: pd.DataFrame) -> Figure:
-    """Customers per RFM segment."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    bars = ax.bar(segment_summary["segment"], segment_summary["customers"])
-    ax.bar_label(bars, labels=[f"{v:,}" for v in segment_summary["customers"]])
-    ax.set_title("Customers per RFM segment")
-    ax.tick_params(axis="x", rotation=20)
+SERVED_FROM = {
+    "model": "ALS",
+    "segment": "segment favourites",
+    "popularity": "popularity",
+}
+
+
+def plot_segments(segments: pd.DataFrame) -> Figure:
+    """RFM segments: customers, average recency and spend, and where their
+    recommendations come from (the BI segments table)."""
+    fig, (count, rfm, served) = plt.subplots(1, 3, figsize=(15, 4.5))
+    names = segments["segment"]
+    bars = count.bar(names, segments["customers"])
+    count.bar_label(bars, labels=[f"{v:,}" for v in segments["customers"]], fontsize=8)
+    count.set_title("Customers per RFM segment")
+    rfm.scatter(segments["avg_recency_days"], segments["avg_monetary"], s=60)
+    for row in segments.itertuples():
+        rfm.annotate(row.segment, (row.avg_recency_days, row.avg_monetary), fontsize=8)
+    rfm.set_xlabel("average recency (days)")
+    rfm.set_ylabel("average spend (BRL)")
+    rfm.set_title("Recency and spend per segment")
+    bottom = pd.Series(0.0, index=segments.index)
+    for kind, label in SERVED_FROM.items():
+        share = segments[f"{kind}_share"].fillna(0.0)
+        served.bar(names, share, bottom=bottom, label=label)
+        bottom += share
+    served.set_ylim(0, 1.2)  # room for the legend above the bars
+    served.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    served.set_title("Where their recommendations come from")
+    served.legend(fontsize=8, loc="upper center", ncol=3)
+    for ax in (count, served):
+        ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     return fig

@@ -1,20 +1,36 @@
-"""Reporting: metrics table, readable recommendations, charts, product analytics."""
+"""Reporting: metrics table, readable recommendations, charts, product analytics,
+and tidy BI exports (``08_reporting/<source>/bi/``)."""
 
 from kedro.pipeline import Pipeline, node
 
 from ecom_recsys.pipelines import for_source
 
+from .bi import (
+    export_customers,
+    export_metrics,
+    export_products,
+    export_recommendations,
+    export_segments,
+)
+from .interactive import (
+    plot_model_metrics_interactive,
+    plot_popularity_long_tail_interactive,
+)
 from .nodes import (
     build_analytics_summary,
+    build_funnel,
     build_group_recommendations,
     build_model_metrics,
+    build_popularity_long_tail,
     build_top_recommendations_pretty,
     describe_order_lines,
     plot_category_aggregates,
     plot_funnel,
     plot_model_metrics,
     plot_order_distributions,
+    plot_popularity_long_tail,
     plot_segments,
+    plot_tuning_trials,
     summarise_segments,
 )
 
@@ -47,6 +63,54 @@ def create_base_pipeline() -> Pipeline:
                 "model_metrics_chart",
                 name="plot_model_metrics",
             ),
+            node(
+                build_popularity_long_tail,
+                [
+                    "train",
+                    "als_recommendations",
+                    "served_recommendations",
+                    "params:long_tail",
+                ],
+                "bi_popularity_long_tail",
+                name="build_popularity_long_tail",
+            ),
+            node(
+                plot_popularity_long_tail,
+                "bi_popularity_long_tail",
+                "popularity_long_tail_chart",
+                name="plot_popularity_long_tail",
+            ),
+            node(
+                plot_model_metrics_interactive,
+                "model_metrics",
+                "model_metrics_interactive",
+                name="plot_model_metrics_interactive",
+            ),
+            node(
+                plot_popularity_long_tail_interactive,
+                "bi_popularity_long_tail",
+                "popularity_long_tail_interactive",
+                name="plot_popularity_long_tail_interactive",
+            ),
+            node(
+                plot_tuning_trials,
+                "tuning_trials",
+                "tuning_trials_chart",
+                name="plot_tuning_trials",
+            ),
+            node(export_metrics, "model_metrics", "bi_metrics", name="export_metrics"),
+            node(
+                export_recommendations,
+                "top_recommendations_pretty",
+                "bi_recommendations",
+                name="export_recommendations",
+            ),
+            node(
+                export_products,
+                ["products", "interactions", "top_recommendations_pretty"],
+                "bi_products",
+                name="export_products",
+            ),
         ]
     )
 
@@ -61,7 +125,8 @@ def create_events_pipeline() -> Pipeline:
                 "analytics_summary",
                 name="build_analytics_summary",
             ),
-            node(plot_funnel, "analytics_summary", "funnel_chart", name="plot_funnel"),
+            node(build_funnel, "events_clean", "bi_funnel", name="build_funnel"),
+            node(plot_funnel, "bi_funnel", "funnel_chart", name="plot_funnel"),
         ]
     )
     return for_source(events + create_base_pipeline(), "events", "reporting")
@@ -96,7 +161,17 @@ def create_orders_pipeline() -> Pipeline:
                 name="summarise_segments",
             ),
             node(
-                plot_segments, "segment_summary", "segments_chart", name="plot_segments"
+                export_segments,
+                ["segment_summary", "top_recommendations_pretty", "customer_features"],
+                "bi_segments",
+                name="export_segments",
+            ),
+            node(plot_segments, "bi_segments", "segments_chart", name="plot_segments"),
+            node(
+                export_customers,
+                "customer_features",
+                "bi_customers",
+                name="export_customers",
             ),
         ]
     )
