@@ -1,4 +1,5 @@
-"""Kedro hooks: one SparkSession per run, built from ``conf/<env>/spark.yml``."""
+"""Kedro hooks: one SparkSession per run, built from ``conf/<env>/spark.yml``, and
+the wall time of every node."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
+from kedro.pipeline import Node
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
@@ -73,4 +76,58 @@ class SparkHooks:
             spark.version,
             spark.sparkContext.master,
             spark.conf.get("spark.sql.shuffle.partitions"),
+        )
+
+
+class NodeTimingHooks:
+    """Wall time of every node, logged when it finishes and summed up at the end.
+
+    Spark is lazy: a node's work mostly happens when its outputs are saved, so a
+    node's time runs from loading its first input to saving its last output.
+    ``timings`` keeps ``(node name, seconds)`` of the last run (the benchmark
+    reads it); ``current`` names the node running now.
+    """
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+        self.current: str | None = None
+        self._started: float | None = None
+
+    def _start(self, node: Node) -> None:
+        if self.current != node.name:
+            self._finish()
+            self.current, self._started = node.name, time.perf_counter()
+
+    def _finish(self) -> None:
+        if self.current is not None and self._started is not None:
+            seconds = time.perf_counter() - self._started
+            self.timings.append((self.current, seconds))
+            logger.info("%s took %.1fs", self.current, seconds)
+        self.current, self._started = None, None
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        """Start a new list of timings."""
+        self.timings, self.current, self._started = [], None, None
+
+    @hook_impl
+    def before_dataset_loaded(self, node: Node) -> None:
+        """A node starts when it loads its first input."""
+        self._start(node)
+
+    @hook_impl
+    def before_node_run(self, node: Node) -> None:
+        """Nodes without inputs start here."""
+        self._start(node)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        """Close the last node and log the slowest ones."""
+        self._finish()
+        slowest = sorted(self.timings, key=lambda t: -t[1])[:5]
+        total = sum(s for _, s in self.timings)
+        logger.info(
+            "Nodes took %.1fs in all; slowest: %s",
+            total,
+            ", ".join(f"{name} {seconds:.1f}s" for name, seconds in slowest),
         )

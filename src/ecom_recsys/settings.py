@@ -2,13 +2,14 @@
 
 from kedro.config import OmegaConfigLoader
 
-from ecom_recsys.hooks import SparkHooks
+from ecom_recsys.hooks import NodeTimingHooks, SparkHooks
 from ecom_recsys.raw_checks import RawDataHooks
 from ecom_recsys.versions import VersionHooks
 
 # Spark first (after_context_created), then the raw file checks (before the run);
-# old versions of outputs are pruned after a successful run.
-HOOKS = (SparkHooks(), RawDataHooks(), VersionHooks())
+# old versions of outputs are pruned after a successful run; every node's wall
+# time is logged (and read by the benchmark).
+HOOKS = (SparkHooks(), RawDataHooks(), VersionHooks(), NodeTimingHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
