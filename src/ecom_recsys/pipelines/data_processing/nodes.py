@@ -102,15 +102,35 @@ def check_rows(
         c: [str(v).lower() for v in vs] for c, vs in rules.get("allowed", {}).items()
     }
     parsers = _parsers(rules)
-    trimmed = {c: F.nullif(F.trim(F.col(c)), F.lit("")) for c in schema}
-    trimmed.update({c: F.lower(trimmed[c]) for c in allowed})
-    parsed = {c: parsers[t](trimmed[c]) for c, t in schema.items()}
+    # Three projections, so that each value is trimmed and parsed once: the checks
+    # below read every parsed column more than once, and Spark does not share
+    # an expression between the branches of a CASE WHEN (parsing timestamps
+    # twice cost a third of this node's time).
+    trimmed = raw.select(
+        *[
+            (F.lower(F.trim(F.col(c))) if c in allowed else F.trim(F.col(c))).alias(
+                f"_t_{c}"
+            )
+            for c in schema
+        ],
+        F.col(CORRUPT_COLUMN),
+        F.input_file_name().alias("source_file"),
+        *[F.col(c) for c in schema],
+    ).select(
+        "*",
+        *[
+            parsers[t](F.nullif(F.col(f"_t_{c}"), F.lit(""))).alias(f"_p_{c}")
+            for c, t in schema.items()
+        ],
+    )
+    text = {c: F.nullif(F.col(f"_t_{c}"), F.lit("")) for c in schema}
+    parsed = {c: F.col(f"_p_{c}") for c in schema}
     checks: list[tuple[Column, str]] = [
         (F.col(CORRUPT_COLUMN).isNotNull(), "malformed_row")
     ]
-    checks += [(trimmed[c].isNull(), f"missing:{c}") for c in rules.get("required", [])]
+    checks += [(text[c].isNull(), f"missing:{c}") for c in rules.get("required", [])]
     checks += [
-        (trimmed[c].isNotNull() & parsed[c].isNull(), f"unparseable:{c}")
+        (text[c].isNotNull() & parsed[c].isNull(), f"unparseable:{c}")
         for c, t in schema.items()
         if t != "string"
     ]
@@ -118,7 +138,7 @@ def check_rows(
     # (so a review score written 5.0 is the allowed 5).
     checks += [
         (
-            ~(trimmed[c] if schema[c] == "string" else parsed[c]).isin(
+            ~(text[c] if schema[c] == "string" else parsed[c]).isin(
                 vs if schema[c] == "string" else [float(v) for v in vs]
             ),
             f"not_allowed:{c}",
@@ -131,21 +151,20 @@ def check_rows(
     row = F.struct(*[parsed[c] for c in schema])
     checks += [
         (
-            trimmed[c].isNotNull()
-            & (F.size(F.collect_set(row).over(Window.partitionBy(trimmed[c]))) > 1),
+            text[c].isNotNull()
+            & (F.size(F.collect_set(row).over(Window.partitionBy(text[c]))) > 1),
             f"duplicate_key:{c}",
         )
         for c in rules.get("unique", [])
     ]
-    reason = _first_reason(checks)
     raw_record = F.coalesce(
         F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in schema]))
     )
-    return raw.select(
+    return trimmed.withColumn("reject_reason", _first_reason(checks)).select(
         *[parsed[c].alias(c) for c in schema],
-        reason.alias("reject_reason"),
-        F.input_file_name().alias("source_file"),
-        F.when(reason.isNotNull(), raw_record).alias("raw_record"),
+        "reject_reason",
+        "source_file",
+        F.when(F.col("reject_reason").isNotNull(), raw_record).alias("raw_record"),
     )
 
 
