@@ -76,6 +76,7 @@ class Recommend(_Model):
     exclude: Literal["purchased", "seen", "none"]
     max_candidates: int = Field(ge=1)
     min_interactions_for_model: int = Field(default=1, ge=1)
+    candidate_items: int | None = Field(default=None, ge=1)
 
 
 class Evaluation(_Model):
@@ -87,6 +88,7 @@ class Tuning(_Model):
     enabled: bool = False
     strategy: Literal["grid", "random"] = "grid"
     n_trials: int = Field(default=1, ge=1)
+    max_users: int | None = Field(default=None, ge=1)
 
 
 class Baselines(_Model):

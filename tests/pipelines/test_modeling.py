@@ -9,6 +9,7 @@ from kedro.io.core import Version
 
 from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.pipelines.modeling.nodes import (
+    _sample_users,
     _trials,
     evaluate_recommendations,
     excluded_items,
@@ -109,6 +110,35 @@ def test_als_learns_and_never_recommends_purchased_items(spark):
     )
     assert all((r.user_idx < 4) == (r.item_idx < 3) for r in unseen_best)
     assert len(unseen_best) == 8
+
+
+def test_als_scores_only_the_most_popular_candidate_items(spark):
+    train = _two_groups(spark)
+    # Items 1, 2, 3 and 4 have 3 users each, items 0 and 5 have 2: the two
+    # candidates are 1 and 2 (ties by id), both of the first group's.
+    model = train_als(train, ALS_PARAMS)
+    recommend = {"top_k": 2, "exclude": "none", "max_candidates": 6}
+    recs = recommend_als(model, train, {**recommend, "candidate_items": 2})
+    # Every user gets exactly the two candidates, whatever their taste.
+    assert {r.item_idx for r in recs.collect()} == {1, 2}
+    assert recs.groupBy("user_idx").count().where("count != 2").count() == 0
+    # More candidates than items: the same lists as without a limit.
+    unlimited = recommend_als(model, train, recommend)
+    limited = recommend_als(model, train, {**recommend, "candidate_items": 100})
+    assert rows(limited.drop("score"), "user_idx", "rank") == rows(
+        unlimited.drop("score"), "user_idx", "rank"
+    )
+
+
+def test_baselines_recommend_only_to_the_users_given(train):
+    recommend = {"top_k": 1, "exclude": "purchased", "max_candidates": 10}
+    users = train.sparkSession.createDataFrame([(1,), (7,)], "user_idx int")
+    popular = recommend_popular(
+        popular_items(train, recommend), train, recommend, users
+    )
+    assert rows(popular.select("user_idx", "item_idx"), "user_idx") == [(1, 0)]
+    random = recommend_random(train, recommend, {"seed": 3}, users)
+    assert [r.user_idx for r in random.collect()] == [1]  # 7 has no training data
 
 
 def test_evaluation_matches_hand_computed_metrics(spark):
@@ -419,3 +449,26 @@ def test_tuning_off_keeps_the_parameters_and_random_search_samples(spark):
     empty = spark.createDataFrame([], "user_idx int, item_idx int")
     with pytest.raises(ValueError, match="split.validation_start"):
         tune_als(train, empty, ALS_PARAMS, {"enabled": True, "grid": {}}, {}, {"k": 1})
+
+
+def test_tuning_sample_keeps_whole_users_of_both_periods(spark):
+    train = spark.createDataFrame(
+        [(u, i) for u in range(200) for i in range(3)], "user_idx int, item_idx int"
+    )
+    validation = spark.createDataFrame(
+        [(u, 9) for u in range(0, 200, 2)], "user_idx int, item_idx int"
+    )
+    sampled_train, sampled_validation = _sample_users(train, validation, 50, seed=7)
+    users = {r.user_idx for r in sampled_train.select("user_idx").distinct().collect()}
+    assert 25 <= len(users) <= 75  # about 50 of 200, by a seeded hash
+    assert sampled_train.count() == 3 * len(users)  # every row of a chosen user
+    assert {r.user_idx for r in sampled_validation.collect()} == {
+        u for u in users if u % 2 == 0
+    }
+    again, _ = _sample_users(train, validation, 50, seed=7)
+    assert rows(again, "user_idx", "item_idx") == rows(
+        sampled_train, "user_idx", "item_idx"
+    )
+    # No limit, or fewer users than it: everyone.
+    assert _sample_users(train, validation, None, seed=7)[0].count() == 600
+    assert _sample_users(train, validation, 500, seed=7)[0].count() == 600

@@ -123,6 +123,12 @@ def _needed(users: DataFrame, excluded: DataFrame, k: int, cap: int) -> DataFram
     )
 
 
+def _users(train: DataFrame, users: DataFrame | None) -> DataFrame:
+    """The distinct training users, only those in ``users`` when given."""
+    known = train.select(USER).distinct()
+    return known if users is None else known.join(users, USER, "left_semi")
+
+
 def _top_k(candidates: DataFrame, excluded: DataFrame, k: int) -> DataFrame:
     """Drop excluded pairs, then keep each user's K best by score (ties: item id)."""
     order = Window.partitionBy(USER).orderBy(F.desc("score"), F.asc(ITEM))
@@ -134,6 +140,48 @@ def _top_k(candidates: DataFrame, excluded: DataFrame, k: int) -> DataFrame:
     )
 
 
+def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSModel:
+    """The model scoring only the ``n`` most popular training items (all when
+    ``n`` is None or not smaller), in one block of items.
+
+    ``recommendForUserSubset`` compares every user with every item, block by
+    block, and each block of items sends K rows per user through a shuffle. One
+    block of candidates sends K rows per user once; bounding the candidates keeps
+    the cost linear in users as the catalogue grows.
+    """
+    factors = model.itemFactors
+    n_items = factors.count()
+    if n is not None and n < n_items:
+        popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
+        order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
+        ranked = popularity.withColumn("_rank", F.row_number().over(order))
+        ranked = ranked.localCheckpoint(eager=True)  # read twice
+        share = ranked.agg(
+            F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
+        ).first()[0]
+        logger.info(
+            "ALS scores the %d most popular of %d products (recommend.candidate_items),"
+            " which hold %.1f%% of the training pairs",
+            n,
+            n_items,
+            100 * (share or 0.0),
+        )
+        top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
+        factors = factors.join(top, "id", "left_semi")
+        n_items = n
+    # ALSModel has no public constructor in PySpark; this one is the JVM's
+    # (package-private in Scala, public in bytecode), with the same factors.
+    jvm = train.sparkSession.sparkContext._jvm  # noqa: SLF001
+    java = jvm.org.apache.spark.ml.recommendation.ALSModel(
+        model.uid,
+        model.rank,
+        model.userFactors._jdf,
+        factors._jdf,  # noqa: SLF001
+    )
+    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n_items))
+    return ALSModel(java)
+
+
 def recommend_als(
     model: ALSModel,
     train: DataFrame,
@@ -142,22 +190,28 @@ def recommend_als(
 ) -> DataFrame:
     """Top-K products per training user from ALS, excluded items removed.
 
+    Only the ``recommend.candidate_items`` most popular training products are
+    scored (null: all of them).
+
     Returns:
         ``user_idx, item_idx, rank, score`` with rank 1..K.
     """
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
-    known = train.select(USER).distinct()
-    if users is not None:  # e.g. only the users being evaluated
-        known = known.join(users, USER, "left_semi")
+    known = _users(train, users)
+    # Read three times below: computed once (a local checkpoint is cleaned up
+    # with the DataFrame, no unpersist to forget).
     needed = _needed(known, excluded, k, int(recommend["max_candidates"]))
+    needed = needed.localCheckpoint(eager=True)
+    limit = recommend.get("candidate_items")
+    scorer = _candidate_model(model, train, None if limit is None else int(limit))
     # Users without exclusions (most of them) need only K candidates; only the
     # others are scored deeper, to the most any of them needs.
     deeper = needed.where(F.col("_needed") > k)
     most = deeper.agg(F.max("_needed")).first()[0]
-    candidates = model.recommendForUserSubset(needed.where(F.col("_needed") == k), k)
+    candidates = scorer.recommendForUserSubset(needed.where(F.col("_needed") == k), k)
     if most:
-        candidates = candidates.unionByName(model.recommendForUserSubset(deeper, most))
+        candidates = candidates.unionByName(scorer.recommendForUserSubset(deeper, most))
     candidates = candidates.select(USER, F.explode("recommendations").alias("r"))
     candidates = candidates.select(
         USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")
@@ -200,10 +254,14 @@ def recent_popular_items(
 
 
 def recommend_random(
-    train: DataFrame, recommend: dict[str, Any], baselines: dict[str, Any]
+    train: DataFrame,
+    recommend: dict[str, Any],
+    baselines: dict[str, Any],
+    users: DataFrame | None = None,
 ) -> DataFrame:
     """The random baseline: K products drawn uniformly from the training
-    catalogue for each training user, excluded items removed, seeded.
+    catalogue for each training user (in ``users`` when given, e.g. the test
+    period's), excluded items removed, seeded.
 
     Each user draws 2 * (K + the user's excluded items) candidates, so that
     exclusions and repeated draws almost always leave K; a catalogue no larger
@@ -214,7 +272,7 @@ def recommend_random(
     excluded = excluded_items(train, recommend["exclude"])
     slots = dense_index(train, ITEM, "_slot")
     n_items = slots.count()
-    needed = _needed(train.select(USER).distinct(), excluded, k, cap=2**30)
+    needed = _needed(_users(train, users), excluded, k, cap=2**30)
     draws = needed.select(
         USER, F.least(2 * F.col("_needed"), F.lit(n_items)).alias("_draws")
     )
@@ -244,10 +302,14 @@ def recommend_random(
 
 
 def recommend_popular(
-    popular: DataFrame, train: DataFrame, recommend: dict[str, Any]
+    popular: DataFrame,
+    train: DataFrame,
+    recommend: dict[str, Any],
+    users: DataFrame | None = None,
 ) -> DataFrame:
     """The popularity baseline: the most popular products each user has not
-    bought (or seen, as configured), for every training user.
+    bought (or seen, as configured), for every training user (in ``users`` when
+    given, e.g. the test period's: the baselines are only evaluated).
 
     Each user is paired only with as many top products as their own exclusions
     require (``K + excluded``), so heavy buyers do not widen everyone's lists.
@@ -255,7 +317,7 @@ def recommend_popular(
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
     needed = _needed(
-        train.select(USER).distinct(), excluded, k, int(recommend["max_candidates"])
+        _users(train, users), excluded, k, int(recommend["max_candidates"])
     )
     top = popular.select(
         ITEM,
@@ -384,8 +446,9 @@ def evaluate_recommendations(
         n_evaluated = known.count()
         rows = []
         for name, recs in recommendations.items():
+            lists = _as_ranked_array(recs.join(known, USER, "left_semi"), k)
             scored = (
-                known.join(_as_ranked_array(recs, k), USER, "left")
+                known.join(lists, USER, "left")
                 .select(
                     "label",
                     F.coalesce("prediction", F.array().cast("array<double>")).alias(
@@ -544,6 +607,34 @@ def serve_recommendations(
 TUNED = ("rank", "reg_param", "alpha", "max_iter")
 
 
+def _sample_users(
+    train: DataFrame, validation: DataFrame, max_users: int | None, seed: int
+) -> tuple[DataFrame, DataFrame]:
+    """At most about ``max_users`` training users (a seeded hash sample) and their
+    rows of both periods, cached for the trials; all of them when ``None``.
+
+    Every trial fits, recommends and scores on the sample, so the search costs
+    the same however large the data grows.
+    """
+    if max_users is not None:
+        n_users = train.select(USER).distinct().count()
+        if n_users > int(max_users):
+            share = int(max_users) / n_users
+            chosen = (
+                train.select(USER)
+                .distinct()
+                .where(hash_uniform(F.lit(seed), F.col(USER)) < share)
+            )
+            train = train.join(chosen, USER, "left_semi")
+            validation = validation.join(chosen, USER, "left_semi")
+            logger.info(
+                "Tuning on a sample of about %d of %d users (tuning.max_users)",
+                max_users,
+                n_users,
+            )
+    return train.persist(), validation.persist()
+
+
 def _trials(tuning: dict[str, Any]) -> list[dict[str, Any]]:
     """The configurations to try: the full grid, or a seeded random sample of it."""
     grid = tuning["grid"]
@@ -585,7 +676,8 @@ def tune_als(
     with ``tuning.seed``) is fitted on the data before the validation period and
     scored on the validation period only; the test period is never seen. The
     best NDCG@K (ties: the earlier trial) gives the parameters the final model
-    is refitted with on everything before the test period.
+    is refitted with on everything before the test period. With
+    ``tuning.max_users``, the trials use a seeded sample of that many users.
 
     With ``tuning.enabled: false`` nothing is fitted and ``als`` is used as is.
 
@@ -597,39 +689,49 @@ def tune_als(
     if not tuning.get("enabled", False):
         logger.info("Hyperparameter search is off (tuning.enabled): using als as is")
         return pd.DataFrame(columns=["trial", *columns]), dict(als)
-    rows = []
-    users = validation.select(USER).distinct()
-    if not users.limit(1).count():
+    if not validation.limit(1).count():
         raise ValueError(
             "tuning.enabled needs a validation period: set "
             "feature_engineering.<source>.split.validation_start (before test_start), "
             "or set modeling.<source>.tuning.enabled: false"
         )
-    for i, config in enumerate(_trials(tuning)):
-        params = {**als, **config}
-        started = time.perf_counter()
-        model = train_als(tuning_train, params)
-        fit_seconds = time.perf_counter() - started
-        recs = recommend_als(model, tuning_train, recommend, users=users)
-        scores = evaluate_recommendations(
-            tuning_train, validation, evaluation, als=recs
-        )
-        value = scores.set_index("metric")["value"]
-        rows.append(
-            {
-                "trial": i,
-                **{k: params[k] for k in TUNED},
-                **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
-                "fit_seconds": round(fit_seconds, 2),
-            }
-        )
-        logger.info(
-            "Trial %d %s: validation NDCG@%s %.4f",
-            i,
-            config,
-            evaluation["k"],
-            value["ndcg"],
-        )
+    tuning_train, validation = _sample_users(
+        tuning_train, validation, tuning.get("max_users"), int(tuning.get("seed", 0))
+    )
+    users = validation.select(USER).distinct()
+    rows = []
+    try:
+        for i, config in enumerate(_trials(tuning)):
+            params = {**als, **config}
+            started = time.perf_counter()
+            model = train_als(tuning_train, params)
+            fit_seconds = time.perf_counter() - started
+            recs = recommend_als(model, tuning_train, recommend, users=users)
+            scores = evaluate_recommendations(
+                tuning_train, validation, evaluation, als=recs
+            )
+            value = scores.set_index("metric")["value"]
+            rows.append(
+                {
+                    "trial": i,
+                    **{k: params[k] for k in TUNED},
+                    **{
+                        m: float(value[m])
+                        for m in ("ndcg", "precision", "recall", "map")
+                    },
+                    "fit_seconds": round(fit_seconds, 2),
+                }
+            )
+            logger.info(
+                "Trial %d %s: validation NDCG@%s %.4f",
+                i,
+                config,
+                evaluation["k"],
+                value["ndcg"],
+            )
+    finally:
+        tuning_train.unpersist()
+        validation.unpersist()
     trials = pd.DataFrame(rows)
     best = int(trials["ndcg"].idxmax())
     trials["chosen"] = trials.index == best

@@ -52,7 +52,7 @@ def create_base_pipeline() -> Pipeline:
             ),
             node(
                 recommend_popular,
-                inputs=["popular_items", "train", "params:recommend"],
+                inputs=["popular_items", "train", "params:recommend", "test"],
                 outputs="popularity_recommendations",
                 name="recommend_popular",
             ),
@@ -64,13 +64,13 @@ def create_base_pipeline() -> Pipeline:
             ),
             node(
                 recommend_popular,
-                inputs=["recent_popular_items", "train", "params:recommend"],
+                inputs=["recent_popular_items", "train", "params:recommend", "test"],
                 outputs="recent_popularity_recommendations",
                 name="recommend_recent_popular",
             ),
             node(
                 recommend_random,
-                inputs=["train", "params:recommend", "params:baselines"],
+                inputs=["train", "params:recommend", "params:baselines", "test"],
                 outputs="random_recommendations",
                 name="recommend_random",
             ),
