@@ -1,6 +1,7 @@
 """Project settings: the Spark hook, config patterns and the config loader."""
 
 from kedro.config import OmegaConfigLoader
+from omegaconf.resolvers import oc
 
 from ecom_recsys.hooks import NodeTimingHooks, SparkHooks
 from ecom_recsys.raw_checks import RawDataHooks
@@ -22,4 +23,8 @@ CONFIG_LOADER_ARGS = {
     # An environment overrides single keys (e.g. only modeling.events.als.rank)
     # instead of replacing whole top-level sections.
     "merge_strategy": {"parameters": "soft", "spark": "soft"},
+    # ${oc.env:NAME,default} in any file (Kedro allows it only in credentials by
+    # default): conf/cluster takes the master URL and data root from the
+    # environment.
+    "custom_resolvers": {"oc.env": oc.env},
 }

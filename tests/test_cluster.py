@@ -1,0 +1,191 @@
+"""The same project on a real Spark cluster.
+
+A standalone master and one worker are started on 127.0.0.1 from the pyspark
+installation's own classes (``bin/spark-class``), and ``kedro run --env=cluster``
+runs the events pipeline against them in a separate process: the ``cluster``
+environment of ``conf/`` as it is, with the master URL and the data root taken
+from the environment (``SPARK_MASTER_URL``, ``ECOM_RECSYS_DATA_ROOT``), the
+test parameters and executors small enough for the test worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pyspark
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_PATH, latest
+
+pytestmark = pytest.mark.e2e
+
+# Executors that fit the test worker (2 cores, 3 GB); the rest is conf/cluster's.
+SMALL_EXECUTORS = {
+    "spark.driver.memory": "1g",
+    "spark.executor.memory": "1g",
+    "spark.executor.cores": 2,
+    "spark.cores.max": 2,
+    "spark.executor.instances": 1,
+    "spark.sql.shuffle.partitions": 2,
+    "spark.default.parallelism": 2,
+    "spark.ui.enabled": False,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _master_state(webui: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{webui}/json/", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def _wait(ready: Callable[[], bool], what: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if ready():
+                return
+        except OSError:  # the web UI is not up yet
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{what} did not start within {seconds}s")
+
+
+@pytest.fixture(scope="module")
+def standalone_cluster(tmp_path_factory) -> Iterator[dict]:
+    """A Spark standalone master and one worker (2 cores, 3 GB) on 127.0.0.1."""
+    spark_home = Path(pyspark.__file__).parent
+    spark_class = str(spark_home / "bin" / "spark-class")
+    folder = tmp_path_factory.mktemp("standalone")
+    port, webui = _free_port(), _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_DAEMON_MEMORY": "512m",
+        "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
+    }
+    daemons: list[subprocess.Popen] = []
+
+    def start(name: str, *args: str) -> None:
+        with open(folder / f"{name}.log", "w") as log:
+            daemons.append(
+                subprocess.Popen(
+                    [spark_class, *args],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # stopped with its children below
+                )
+            )
+
+    try:
+        start("master", "org.apache.spark.deploy.master.Master", "--host",
+              "127.0.0.1", "--port", str(port), "--webui-port", str(webui))  # fmt: skip
+        _wait(lambda: _master_state(webui)["status"] == "ALIVE", "The master")
+        start("worker", "org.apache.spark.deploy.worker.Worker", url, "--host",
+              "127.0.0.1", "--cores", "2", "--memory", "3g", "--work-dir",
+              str(folder / "work"), "--webui-port", str(_free_port()))  # fmt: skip
+        _wait(lambda: _master_state(webui)["aliveworkers"] == 1, "The worker")
+        yield {"url": url, "webui": webui, "logs": folder}
+    finally:
+        for daemon in reversed(daemons):
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait()
+
+
+def _cluster_conf(root: Path) -> Path:
+    """``conf/`` with the test parameters in the ``cluster`` environment and its
+    executors sized for the test worker."""
+    conf = root / "conf"
+    shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
+    (conf / "local").mkdir()
+    for params in (conf / "test").glob("parameters_*.yml"):
+        shutil.copy(params, conf / "cluster" / params.name)
+    spark_yml = conf / "cluster" / "spark.yml"
+    settings = yaml.safe_load(spark_yml.read_text())
+    spark_yml.write_text(yaml.safe_dump({**settings, **SMALL_EXECUTORS}))
+    return conf
+
+
+def _served_rows(path: Path) -> int:
+    return pq.ParquetDataset(latest(path)).read(columns=["user_idx"]).num_rows
+
+
+def test_the_events_pipeline_runs_on_a_standalone_cluster(
+    standalone_cluster, demo_project, tmp_path
+):
+    conf = _cluster_conf(tmp_path)
+    data = tmp_path / "data"
+    # The demo run's raw events: the cluster run must give the same results.
+    shutil.copytree(
+        demo_project["data"] / "01_raw" / "events", data / "01_raw" / "events"
+    )
+    env = {
+        **os.environ,
+        "SPARK_MASTER_URL": standalone_cluster["url"],
+        "ECOM_RECSYS_DATA_ROOT": str(data),
+        "KEDRO_DISABLE_TELEMETRY": "1",
+    }
+    command = [sys.executable, "-m", "kedro", "run", "--env=cluster"]
+    command += [f"--conf-source={conf}", "--namespaces=events"]
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_PATH,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    assert f"on {standalone_cluster['url']}" in log  # the hook's session
+
+    # The master ran it: one finished application, with executors on the worker.
+    apps = _master_state(standalone_cluster["webui"])["completedapps"]
+    assert [a["state"] for a in apps] == ["FINISHED"]
+    assert apps[0]["cores"] == 2
+
+    # Same data, same parameters: the same results as the local run.
+    local, cluster = demo_project["data"], data
+    for name in ("data_quality.csv", "bi/funnel.csv"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(cluster / "08_reporting/events" / name),
+            pd.read_csv(local / "08_reporting/events" / name),
+        )
+    served = "07_model_output/events/served_recommendations.parquet"
+    assert _served_rows(cluster / served) == _served_rows(local / served) > 0
+    metrics = "08_reporting/events/model_metrics.csv"
+    ours = pd.read_csv(latest(cluster / metrics)).set_index(["model", "metric"])
+    theirs = pd.read_csv(latest(local / metrics)).set_index(["model", "metric"])
+    assert ours["users_evaluated"].equals(theirs["users_evaluated"])
+    baselines = ["popularity", "recent_popularity", "random"]
+    pd.testing.assert_series_equal(
+        ours.loc[baselines, "value"], theirs.loc[baselines, "value"], rtol=1e-9
+    )
+    assert ours.loc[("als", "ndcg"), "value"] == pytest.approx(
+        theirs.loc[("als", "ndcg"), "value"], abs=0.02
+    )
