@@ -89,6 +89,7 @@ class Tuning(_Model):
     strategy: Literal["grid", "random"] = "grid"
     n_trials: int = Field(default=1, ge=1)
     max_users: int | None = Field(default=None, ge=1)
+    tolerance: float = Field(default=0.0, ge=0, lt=1)
 
 
 class Baselines(_Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 from kedro.io.core import Version
 
@@ -11,6 +12,7 @@ from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.pipelines.modeling.nodes import (
     _sample_users,
     _trials,
+    choose_trial,
     evaluate_recommendations,
     excluded_items,
     group_popular_items,
@@ -472,3 +474,20 @@ def test_tuning_sample_keeps_whole_users_of_both_periods(spark):
     # No limit, or fewer users than it: everyone.
     assert _sample_users(train, validation, None, seed=7)[0].count() == 600
     assert _sample_users(train, validation, 500, seed=7)[0].count() == 600
+
+
+def test_the_cheapest_trial_within_the_tolerance_is_chosen():
+    trials = pd.DataFrame(
+        {
+            "trial": [0, 1, 2, 3],
+            "rank": [64, 16, 32, 32],
+            "max_iter": [12, 12, 12, 8],
+            "ndcg": [0.155, 0.123, 0.1540, 0.1536],
+        }
+    )
+    assert choose_trial(trials) == 0  # the best
+    # within 1% of 0.155 (>= 0.15345): trials 0, 2 and 3; rank 32 with 8 iterations
+    assert choose_trial(trials, 0.01) == 3
+    assert choose_trial(trials, 0.3) == 1  # everything: the smallest rank
+    tied = trials.assign(ndcg=0.1)
+    assert choose_trial(tied.assign(rank=32, max_iter=12)) == 0  # ties: earliest
