@@ -10,7 +10,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: run test install demo-data lint format viz dashboard java clean-data
+.PHONY: run test install demo-data lint format viz dashboard java clean-data benchmark
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ dashboard: install
 	$(BIN)/streamlit run src/ecom_recsys/dashboard/app.py \
 	  --server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true \
 	  --browser.gatherUsageStats=false -- --env=$(ENV)
+
+# Times the events pipeline on N generated events, node by node (README "Speed
+# and scale"): make benchmark EVENTS="1M 10M" [BENCHMARK_ARGS="--driver-memory 14g"]
+EVENTS ?= 1M
+benchmark: install java
+	$(BIN)/python -m ecom_recsys.benchmark --events $(EVENTS) $(BENCHMARK_ARGS)
 
 # Removes generated data and outputs (keeps the folder layout).
 clean-data:

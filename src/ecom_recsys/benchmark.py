@@ -220,8 +220,8 @@ def run_pipeline(conf: Path) -> dict[str, Any]:
 
     from ecom_recsys.hooks import NodeTimingHooks  # noqa: PLC0415
 
-    timer = next(h for h in settings.HOOKS if isinstance(h, NodeTimingHooks))
-    with _session(conf) as session:
+    with _session(conf) as session:  # (configures the project's settings)
+        timer = next(h for h in settings.HOOKS if isinstance(h, NodeTimingHooks))
         context = session.load_context()  # builds the SparkSession
         sampler = MemorySampler(lambda: timer.current)
         sampler.start()
