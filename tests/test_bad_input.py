@@ -9,6 +9,7 @@ report (rows in = rows kept + rows rejected).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,26 @@ def bad_row(line: str) -> Callable[[Path], None]:
     return events_file(*GOOD, line)
 
 
+def quarantine_and_report_of_the_stopped_run(data: Path) -> None:
+    """The run that stopped wrote its quarantine and report, and no clean table."""
+    rejected = pd.read_parquet(data / "02_intermediate/events/events_rejected.parquet")
+    assert rejected["reject_reason"].tolist() == ["unparseable:event_time"] * 3
+    assert sorted(json.loads(r)["product_id"] for r in rejected["raw_record"]) == [
+        "0",
+        "1",
+        "2",
+    ]
+    report = pd.read_csv(data / "08_reporting/events/data_quality.csv")
+    assert report[["rows_in", "outcome", "rows"]].values.tolist() == [
+        [23, "kept", 20],
+        [23, "duplicate", 0],
+        [23, "rejected:unparseable:event_time", 3],
+    ]
+    files = pd.read_csv(data / "08_reporting/events/data_quality_files.csv")
+    assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [[23, 20, 3]]
+    assert not (data / "03_primary/events/events.parquet").exists()
+
+
 @dataclass
 class BadInput:
     """One kind of bad input and what the user must get."""
@@ -80,6 +101,7 @@ class BadInput:
     pipeline: str = "data_processing"
     error: str | None = None  # a regex of the message
     quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
+    written: Callable[[Path], None] | None = None  # checks the data after an error
 
 
 CASES = [
@@ -213,7 +235,9 @@ CASES = [
         "rejected-share-above-threshold",
         setup=events_file(*GOOD, *(f"x,view,{i},1,,,1.0,1,s" for i in range(3))),
         error=r"(?s)Table 'events': 3 of 23 rows \(13.04%\) were rejected, above "
-        r"max_rejected_share=0.05.*unparseable:event_time: 3",
+        r"max_rejected_share=0.05.*unparseable:event_time: 3\n"
+        r"By file:\n  \S*/2019-Oct.csv: 23 rows in = 20 accepted \+ 3 rejected",
+        written=quarantine_and_report_of_the_stopped_run,
     ),
 ]
 
@@ -225,6 +249,8 @@ def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
     if case.error:
         with pytest.raises(Exception, match=case.error):
             run(project, case.pipeline, ["events"], runtime_params=case.params)
+        if case.written:
+            case.written(project["data"])
         return
     run(project, case.pipeline, ["events"], runtime_params=case.params)
     report = pd.read_csv(project["data"] / "08_reporting/events/data_quality.csv")
