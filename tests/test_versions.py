@@ -7,7 +7,7 @@ import shutil
 import pytest
 from kedro.io.core import DatasetError, Version
 
-from ecom_recsys.datasets import CommittedSparkDataset
+from ecom_recsys.datasets import ALSModelDataset, CommittedSparkDataset
 from ecom_recsys.versions import prune_versions, versions_to_prune
 from tests.conftest import rows
 
@@ -61,7 +61,9 @@ def test_latest_complete_version_is_loaded_and_leftovers_pruned(spark, tmp_path)
 
     latest = _dataset(path, Version(None, None))
     assert rows(latest.load()) == [(3,)]  # V4 was never completed
-    assert latest.exists()
+    # ... and as the newest write did not finish, --only-missing-outputs reruns it
+    assert not latest.exists()
+    assert _dataset(path, Version(V3, None)).exists()  # a pinned version is there
 
     assert prune_versions(_dataset(path, Version(None, None)), keep=1) == [V1, V2]
     assert sorted(p.name for p in path.iterdir()) == [V3, V4]
@@ -79,3 +81,17 @@ def test_uncommitted_folder_is_missing_and_cannot_be_loaded(spark, tmp_path):
         dataset.load()
     shutil.rmtree(path)
     assert not dataset.exists()
+
+
+def test_a_model_exists_only_when_its_newest_version_is_complete(spark, tmp_path):
+    path = tmp_path / "als_model"
+    dataset = ALSModelDataset(filepath=str(path), version=Version(None, None))
+    assert not dataset.exists()
+    (path / V1 / "als_model" / "itemFactors").mkdir(parents=True)
+    (path / V1 / "als_model" / "itemFactors" / "_SUCCESS").touch()
+    assert dataset.exists()
+    # a run killed while saving: user factors written, item factors not yet
+    (path / V2 / "als_model" / "userFactors").mkdir(parents=True)
+    assert not dataset.exists()
+    assert ALSModelDataset(filepath=str(path), version=Version(V1, None)).exists()
+    assert dataset.resolve_load_version() == V1  # what load() reads
