@@ -2,9 +2,9 @@
 
 Every case is a ``KedroSession`` run of the events pipelines on a small REES46
 file in a temporary project (the ``test`` environment): bad configuration through
-``--params``-style runtime parameters, bad files, and bad rows. Each expects the
-error message a user would read, or the quarantine counts in the data-quality
-report (rows in = rows kept + rows rejected).
+``--params``-style runtime parameters or a conf file, bad files, and bad rows.
+Each expects the error message a user would read, or the quarantine counts in
+the data-quality report (rows in = rows kept + rows rejected).
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ class BadInput:
     id: str
     setup: Callable[[Path], None] = field(default_factory=lambda: events_file(*GOOD))
     params: dict | None = None
+    conf: dict[str, str] = field(default_factory=dict)  # files of conf/test
     pipeline: str = "data_processing"
     error: str | None = None  # a regex of the message
     quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
@@ -109,6 +110,12 @@ CASES = [
     BadInput(
         "rank-below-1",
         params=nested("modeling.events.als.rank", 0),
+        error=r"modeling.events.als.rank \(--params\) = 0: "
+        r"Input should be greater than or equal to 1",
+    ),
+    BadInput(
+        "rank-below-1-in-a-conf-file",
+        conf={"parameters_modeling.yml": "modeling: {events: {als: {rank: 0}}}\n"},
         error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml \(over "
         r"conf/base/parameters_modeling.yml\)\) = 0: "
         r"Input should be greater than or equal to 1",
@@ -123,8 +130,8 @@ CASES = [
         params=nested(
             "feature_engineering.events.interaction_weights.event_types.cart", -1.0
         ),
-        error=r"event_types \(conf/base/parameters_feature_engineering.yml\) .*"
-        r"weights must be >= 0, got \{'cart': -1.0\}",
+        error=r"feature_engineering.events.interaction_weights.event_types.cart "
+        r"\(--params\) = -1.0: Input should be greater than or equal to 0",
     ),
     BadInput(
         "cut-off-not-a-date",
@@ -246,6 +253,8 @@ CASES = [
 def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
     project = make_project(tmp_path)
     case.setup(project["data"])
+    for name, text in case.conf.items():
+        (project["conf"] / "test" / name).write_text(text)
     if case.error:
         with pytest.raises(Exception, match=case.error):
             run(project, case.pipeline, ["events"], runtime_params=case.params)

@@ -1,5 +1,5 @@
 """Parameter validation: the shipped files are valid; the file named is the
-environment's. The bad values themselves are cases of tests/test_bad_input.py."""
+environment's, or ``--params`` for a runtime value. The bad values themselves are cases of tests/test_bad_input.py."""
 
 from __future__ import annotations
 
@@ -40,3 +40,19 @@ def test_an_environment_file_is_named_over_base(base_params):
         ParameterError, match=r"conf/test/parameters_modeling.yml \(over conf/base"
     ):
         validate_parameters(bad, PROJECT_PATH / "conf", "test")
+
+
+def test_a_runtime_value_is_named_as_params_and_a_file_value_by_its_file(
+    base_params,
+):
+    bad = _set(base_params, "modeling.events.als.rank", 0)
+    bad = _set(bad, "modeling.orders.evaluation.k", 0)
+    runtime = {"modeling": {"events": {"als": {"rank": 0}}}}  # kedro run --params
+    with pytest.raises(ParameterError) as error:
+        validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
+    assert str(error.value).splitlines()[1:] == [
+        "  modeling.events.als.rank (--params) = 0: "
+        "Input should be greater than or equal to 1",
+        "  modeling.orders.evaluation.k (conf/base/parameters_modeling.yml) = 0: "
+        "Input should be greater than or equal to 1",
+    ]
