@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
 from tests.conftest import make_project, run
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +46,61 @@ def events_file(*lines: str, header: str = HEADER) -> Callable[[Path], None]:
         folder = data / "01_raw" / "events"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "2019-Oct.csv").write_text("\n".join([header, *lines]) + "\n")
+
+    return write
+
+
+RATINGS_HEADER = "userId,movieId,rating,timestamp"
+RATINGS = [
+    f"{50 + i % 4},{300 + i},{1 + i % 5}.0,{1570000000 + 3600 * i}" for i in range(20)
+]
+
+
+def ratings_file(*lines: str) -> Callable[[Path], None]:
+    """A setup that writes ``data/01_raw/interactions/ratings.csv`` (MovieLens)."""
+
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "interactions"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "ratings.csv").write_text("\n".join([RATINGS_HEADER, *lines]) + "\n")
+
+    return write
+
+
+OLIST_ROWS = 5
+
+
+def olist_value(table: str, column: str, kind: str, i: int) -> str:
+    """A valid raw value of an Olist column in row ``i`` (keys differ per row)."""
+    if column == "order_status":
+        return "delivered"
+    return {
+        "string": f"{table}-{column}-{i}",
+        "int": str(1 + i % 5),
+        "double": f"{1 + i}.5",
+        "timestamp": f"2018-01-{1 + i:02d} 10:00:00",
+    }[kind]
+
+
+def olist_line(table: str, i: int, **changes: str) -> str:
+    schema = SCHEMAS["orders"][table]
+    values = {c: olist_value(table, c, k, i) for c, k in schema.items()}
+    return ",".join({**values, **changes}.values())
+
+
+def olist_files(table: str, *lines: str) -> Callable[[Path], None]:
+    """A setup that writes the nine Olist files, ``OLIST_ROWS`` valid rows each,
+    and ``lines`` more in ``table``."""
+
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "orders"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, schema in SCHEMAS["orders"].items():
+            rows = [olist_line(name, i) for i in range(OLIST_ROWS)]
+            rows += list(lines) if name == table else []
+            (folder / OLIST_FILES[name]).write_text(
+                "\n".join([",".join(schema), *rows]) + "\n"
+            )
 
     return write
 
@@ -97,6 +153,9 @@ class BadInput:
 
     id: str
     setup: Callable[[Path], None] = field(default_factory=lambda: events_file(*GOOD))
+    source: str = "events"
+    table: str = "events"  # the table with the bad rows
+    kept: int = GOOD_ROWS  # its rows kept
     params: dict | None = None
     conf: dict[str, str] = field(default_factory=dict)  # files of conf/test
     pipeline: str = "data_processing"
@@ -188,6 +247,14 @@ CASES = [
         error=r"2019-Oct.csv has no column\(s\) \['user_id'\]",
     ),
     BadInput(
+        "interactions-configured-column-missing",
+        setup=ratings_file(*RATINGS),
+        source="interactions",
+        params=nested("data_processing.interactions.columns.item", "itemId"),
+        error=r"interactions.raw_interactions: \S*/ratings.csv has no column\(s\) "
+        r"\['itemId'\]; its header is \['userId', 'movieId', 'rating', 'timestamp'\]",
+    ),
+    BadInput(
         "semicolon-delimiter",
         setup=raw_bytes(HEADER.replace(",", ";").encode() + b"\n"),
         error=r"another delimiter: save it with commas",
@@ -239,6 +306,34 @@ CASES = [
         quarantined={"duplicate": 1},
     ),
     BadInput(
+        "interactions-wrong-number-of-fields",
+        setup=ratings_file(*RATINGS, "51,399,4.0", "52,398,3.0,1570000000,extra"),
+        source="interactions",
+        table="interactions",
+        params=nested("data_processing.interactions.max_rejected_share", 0.5),
+        quarantined={"rejected:malformed_row": 2},
+    ),
+    BadInput(
+        "orders-duplicate-key",
+        setup=olist_files("orders", olist_line("orders", 0, order_status="shipped")),
+        source="orders",
+        table="orders",
+        kept=OLIST_ROWS - 1,
+        params=nested("data_processing.orders.max_rejected_share", 0.5),
+        quarantined={"rejected:duplicate_key:order_id": 2},
+    ),
+    BadInput(
+        "orders-review-score-not-allowed",
+        setup=olist_files(
+            "order_reviews", olist_line("order_reviews", 9, review_score="7")
+        ),
+        source="orders",
+        table="order_reviews",
+        kept=OLIST_ROWS,
+        params=nested("data_processing.orders.max_rejected_share", 0.5),
+        quarantined={"rejected:not_allowed:review_score": 1},
+    ),
+    BadInput(
         "rejected-share-above-threshold",
         setup=events_file(*GOOD, *(f"x,view,{i},1,,,1.0,1,s" for i in range(3))),
         error=r"(?s)Table 'events': 3 of 23 rows \(13.04%\) were rejected, above "
@@ -257,23 +352,30 @@ def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
         (project["conf"] / "test" / name).write_text(text)
     if case.error:
         with pytest.raises(Exception, match=case.error):
-            run(project, case.pipeline, ["events"], runtime_params=case.params)
+            run(project, case.pipeline, [case.source], runtime_params=case.params)
         if case.written:
             case.written(project["data"])
         return
-    run(project, case.pipeline, ["events"], runtime_params=case.params)
-    report = pd.read_csv(project["data"] / "08_reporting/events/data_quality.csv")
-    bad = sum(case.quarantined.values())
-    assert (report["rows_in"] == GOOD_ROWS + bad).all()
+    run(project, case.pipeline, [case.source], runtime_params=case.params)
+    reports = project["data"] / "08_reporting" / case.source
+    report = pd.read_csv(reports / "data_quality.csv")
+    # the other tables (orders) keep every row
+    others = report[report["table"] != case.table]
+    assert set(others["outcome"]) <= {"kept", "duplicate"}
+    assert (others.loc[others["outcome"] == "kept", "rows"] == OLIST_ROWS).all()
+    report = report[report["table"] == case.table]
+    rows_in = case.kept + sum(case.quarantined.values())
+    assert (report["rows_in"] == rows_in).all()
     outcomes = dict(zip(report["outcome"], report["rows"], strict=True))
     assert {outcome: n for outcome, n in outcomes.items() if n} == {
-        "kept": GOOD_ROWS,  # every good line is kept
+        "kept": case.kept,  # every good line is kept
         **case.quarantined,
     }
-    assert report["rows"].sum() == report["rows_in"].iloc[0]
-    files = pd.read_csv(project["data"] / "08_reporting/events/data_quality_files.csv")
+    assert report["rows"].sum() == rows_in
+    files = pd.read_csv(reports / "data_quality_files.csv")
+    files = files[files["table"] == case.table]
     rejected = sum(n for o, n in case.quarantined.items() if o.startswith("rejected"))
-    assert len(files) == 1 and files["file"].item().endswith("/2019-Oct.csv")
+    assert len(files) == 1
     assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [
-        [GOOD_ROWS + bad, GOOD_ROWS + bad - rejected, rejected]
+        [rows_in, rows_in - rejected, rejected]
     ]
