@@ -219,6 +219,18 @@ CASES = [
         error=r"max_rejected_share .* = 1.5: .*less than or equal to 1",
     ),
     BadInput(
+        "tuning-grid-rank-below-1",
+        params=nested("modeling.events.tuning.grid.rank", [4, 0]),
+        error=r"modeling.events.tuning.grid.rank.1 \(--params\) = 0: "
+        r"Input should be greater than or equal to 1",
+    ),
+    BadInput(
+        "misspelt-validation-rule",
+        params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
+        error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
+        r"\['price'\]: Extra inputs are not permitted",
+    ),
+    BadInput(
         "cut-off-outside-the-data",
         params=nested(
             "feature_engineering.events.split",

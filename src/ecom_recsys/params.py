@@ -77,10 +77,28 @@ class Evaluation(_Model):
     head_share: float = Field(default=0.2, gt=0, le=1)
 
 
+class Grid(BaseModel):
+    """The values tried per hyperparameter; only these four can be tuned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
+    reg_param: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, min_length=1
+    )
+    alpha: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, min_length=1
+    )
+    max_iter: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, min_length=1
+    )
+
+
 class Tuning(_Model):
     enabled: bool = False
     strategy: Literal["grid", "random"] = "grid"
     n_trials: int = Field(default=1, ge=1)
+    grid: Grid = Grid()
 
 
 class Baselines(_Model):
@@ -96,8 +114,21 @@ class Modeling(_Model):
     baselines: Baselines
 
 
+class TableRules(BaseModel):
+    """Row checks of one raw table; a misspelt rule would silently check nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    required: list[str] = []
+    allowed: dict[str, list[Any]] = {}
+    non_negative: list[str] = []
+    unique: list[str] = []
+    timestamp_format: str | None = None
+
+
 class DataProcessing(_Model):
     max_rejected_share: float = Field(ge=0, le=1)
+    tables: dict[str, TableRules] = {}
 
 
 class GroupList(_Model):
