@@ -251,7 +251,8 @@ CASES = [
     BadInput(
         "header-only",
         setup=events_file(),
-        error=r"No data rows in the raw table 'events'",
+        error=r"events.raw_events: \S*/01_raw/events/2019-Oct.csv has a header and "
+        r"no data rows",
     ),
     BadInput(
         "renamed-column",
