@@ -3,8 +3,10 @@
 Every case is a ``KedroSession`` run of the events pipelines on a small REES46
 file in a temporary project (the ``test`` environment): bad configuration through
 ``--params``-style runtime parameters or a conf file, bad files, and bad rows.
-Each expects the error message a user would read, or the quarantine counts in
-the data-quality report (rows in = rows kept + rows rejected).
+Each expects the error's type and the message a user would read (and, for
+configuration and file errors, that nothing was written: they stop the run before
+Spark reads anything), or the quarantine counts in the data-quality report
+(rows in = rows kept + rows rejected).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ecom_recsys.params import ParameterError
+from ecom_recsys.pipelines.data_processing.nodes import DataQualityError
+from ecom_recsys.raw_checks import RawDataError
 from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
 from tests.conftest import make_project, run
 
@@ -159,7 +164,8 @@ class BadInput:
     params: dict | None = None
     conf: dict[str, str] = field(default_factory=dict)  # files of conf/test
     pipeline: str = "data_processing"
-    error: str | None = None  # a regex of the message
+    raises: type[Exception] | None = None  # the error's type ...
+    error: str | None = None  # ... and a regex of its message
     quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
     written: Callable[[Path], None] | None = None  # checks the data after an error
 
@@ -168,12 +174,14 @@ CASES = [
     # ---------------------------------------------------------------- configuration
     BadInput(
         "rank-below-1",
+        raises=ParameterError,
         params=nested("modeling.events.als.rank", 0),
         error=r"modeling.events.als.rank \(--params\) = 0: "
         r"Input should be greater than or equal to 1",
     ),
     BadInput(
         "rank-below-1-in-a-conf-file",
+        raises=ParameterError,
         conf={"parameters_modeling.yml": "modeling: {events: {als: {rank: 0}}}\n"},
         error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml \(over "
         r"conf/base/parameters_modeling.yml\)\) = 0: "
@@ -181,11 +189,13 @@ CASES = [
     ),
     BadInput(
         "k-below-1",
+        raises=ParameterError,
         params=nested("modeling.events.evaluation.k", 0),
         error=r"modeling.events.evaluation.k .* = 0: .*greater than or equal to 1",
     ),
     BadInput(
         "negative-weight",
+        raises=ParameterError,
         params=nested(
             "feature_engineering.events.interaction_weights.event_types.cart", -1.0
         ),
@@ -194,44 +204,52 @@ CASES = [
     ),
     BadInput(
         "cut-off-not-a-date",
+        raises=ParameterError,
         params=nested("feature_engineering.events.split.test_start", "June 2019"),
         error=r"split.test_start .* = 'June 2019': .*must be a date",
     ),
     BadInput(
         "unknown-source",
+        raises=ParameterError,
         params=nested("modeling.clicks.als.rank", 8),
         error=r"modeling.clicks .*unknown source 'clicks'; the sources are "
         r"\['events', 'orders', 'interactions'\]",
     ),
     BadInput(
         "unknown-exclude-mode",
+        raises=ParameterError,
         params=nested("modeling.events.recommend.exclude", "bought"),
         error=r"exclude .* = 'bought': Input should be 'purchased', 'seen' or 'none'",
     ),
     BadInput(
         "unknown-feedback-mode",
+        raises=ParameterError,
         params=nested("modeling.events.als.feedback", "stars"),
         error=r"feedback .* = 'stars': Input should be 'implicit' or 'explicit'",
     ),
     BadInput(
         "rejected-share-above-1",
+        raises=ParameterError,
         params=nested("data_processing.events.max_rejected_share", 1.5),
         error=r"max_rejected_share .* = 1.5: .*less than or equal to 1",
     ),
     BadInput(
         "tuning-grid-rank-below-1",
+        raises=ParameterError,
         params=nested("modeling.events.tuning.grid.rank", [4, 0]),
         error=r"modeling.events.tuning.grid.rank.1 \(--params\) = 0: "
         r"Input should be greater than or equal to 1",
     ),
     BadInput(
         "misspelt-validation-rule",
+        raises=ParameterError,
         params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
         error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
         r"\['price'\]: Extra inputs are not permitted",
     ),
     BadInput(
         "cut-off-outside-the-data",
+        raises=ValueError,
         params=nested(
             "feature_engineering.events.split",
             {"validation_start": "2030-01-01", "test_start": "2030-02-01"},
@@ -243,24 +261,33 @@ CASES = [
     # ---------------------------------------------------------------- files
     BadInput(
         "missing-file",
+        raises=RawDataError,
         setup=lambda data: None,
         error=r"events.raw_events: no CSV file at .*01_raw/events. Put the source's "
         r"raw file\(s\) there .*--pipelines=demo_data --namespaces=events",
     ),
-    BadInput("empty-file", setup=raw_bytes(b""), error=r"is empty \(no header line\)"),
+    BadInput(
+        "empty-file",
+        raises=RawDataError,
+        setup=raw_bytes(b""),
+        error=r"is empty \(no header line\)",
+    ),
     BadInput(
         "header-only",
+        raises=RawDataError,
         setup=events_file(),
         error=r"events.raw_events: \S*/01_raw/events/2019-Oct.csv has a header and "
         r"no data rows",
     ),
     BadInput(
         "renamed-column",
+        raises=RawDataError,
         setup=events_file(*GOOD, header=HEADER.replace("user_id", "visitor_id")),
         error=r"2019-Oct.csv has no column\(s\) \['user_id'\]",
     ),
     BadInput(
         "interactions-configured-column-missing",
+        raises=RawDataError,
         setup=ratings_file(*RATINGS),
         source="interactions",
         params=nested("data_processing.interactions.columns.item", "itemId"),
@@ -269,11 +296,13 @@ CASES = [
     ),
     BadInput(
         "semicolon-delimiter",
+        raises=RawDataError,
         setup=raw_bytes(HEADER.replace(",", ";").encode() + b"\n"),
         error=r"another delimiter: save it with commas",
     ),
     BadInput(
         "utf16-encoding",
+        raises=RawDataError,
         setup=raw_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16")),
         error=r"The header is not UTF-8: save the file as UTF-8",
     ),
@@ -348,6 +377,7 @@ CASES = [
     ),
     BadInput(
         "rejected-share-above-threshold",
+        raises=DataQualityError,
         setup=events_file(*GOOD, *(f"x,view,{i},1,,,1.0,1,s" for i in range(3))),
         error=r"(?s)Table 'events': 3 of 23 rows \(13.04%\) were rejected, above "
         r"max_rejected_share=0.05.*unparseable:event_time: 3\n"
@@ -364,8 +394,12 @@ def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
     for name, text in case.conf.items():
         (project["conf"] / "test" / name).write_text(text)
     if case.error:
-        with pytest.raises(Exception, match=case.error):
+        with pytest.raises(case.raises, match=case.error) as error:
             run(project, case.pipeline, [case.source], runtime_params=case.params)
+        assert type(error.value) is case.raises
+        if case.raises in (ParameterError, RawDataError):
+            # it failed before any Spark work: nothing was read or written
+            assert not (project["data"] / "02_intermediate").exists()
         if case.written:
             case.written(project["data"])
         return
