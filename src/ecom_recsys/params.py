@@ -139,9 +139,15 @@ class LongTail(_Model):
     buckets: int = Field(ge=1)
 
 
+class TopProducts(_Model):
+    by: str
+    n: int = Field(ge=1)
+
+
 class Reporting(_Model):
     recommend: GroupList
     long_tail: LongTail
+    top_products: TopProducts
 
 
 MODELS = {
