@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from kedro.io import DatasetError
+from kedro.io import DataCatalog, DatasetError
 from kedro.pipeline import Pipeline, node
 from streamlit.testing.v1 import AppTest
 
@@ -157,6 +157,25 @@ def test_committed_parquet_refuses_a_half_written_folder(tmp_path):
     assert not dataset.exists()
     with pytest.raises(DatasetError, match="not completely written"):
         dataset.load()
+
+
+def test_a_versioned_output_stays_readable_while_a_newer_one_is_written(tmp_path):
+    path = tmp_path / "model_metrics.csv"
+    catalog = DataCatalog.from_config(
+        {
+            "events.model_metrics": {
+                "type": "ecom_recsys.datasets.AtomicCSVDataset",
+                "filepath": str(path),
+                "versioned": True,
+            }
+        }
+    )
+    assert not data.exists(catalog, "events.model_metrics")
+    (path / "2026-01-01T00.00.00.000Z").mkdir(parents=True)
+    (path / "2026-01-01T00.00.00.000Z" / "model_metrics.csv").write_text("v\n1\n")
+    (path / "2026-01-02T00.00.00.000Z").mkdir()  # a run writing the next one
+    assert data.exists(catalog, "events.model_metrics")
+    assert data.load(catalog, "events.model_metrics")["v"].tolist() == [1]
 
 
 # ---------------------------------------------------------------- on real outputs

@@ -25,6 +25,7 @@ from kedro.framework.project import pipelines as project_pipelines
 from kedro.framework.project import settings as project_settings
 from kedro.framework.startup import bootstrap_project
 from kedro.io import AbstractDataset, DataCatalog, DatasetError
+from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 
 BASELINE = "popularity"
@@ -136,8 +137,22 @@ def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDatase
 
 
 def exists(catalog: DataCatalog, name: str) -> bool:
-    """True when ``name`` has been written (its latest version, if versioned)."""
-    return dataset(catalog, name).exists()
+    """True when ``name`` has a complete version to read.
+
+    A versioned pipeline dataset's ``exists()`` is false while its newest
+    version is incomplete (a run writing it, or killed while writing it); the
+    dashboard still shows the previous complete version then.
+    """
+    found = dataset(catalog, name)
+    if found.exists():
+        return True
+    try:
+        return (
+            isinstance(found, AbstractVersionedDataset)
+            and found.resolve_load_version() is not None
+        )
+    except DatasetError:  # no complete version at all
+        return False
 
 
 def load(catalog: DataCatalog, name: str, **load_args: Any) -> pd.DataFrame:
