@@ -32,6 +32,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.csv.parser.columnPruning.enabled", "false")  # spark.yml
         .config("spark.log.structuredLogging.enabled", "false")
         .config("spark.driver.memory", "2g")
         .config("spark.checkpoint.dir", str(checkpoints))

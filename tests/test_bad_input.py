@@ -2,13 +2,16 @@
 
 Every case is a ``KedroSession`` run of the events pipelines on a small REES46
 file in a temporary project (the ``test`` environment): bad configuration through
-``--params``-style runtime parameters, bad files, and bad rows. Each expects the
-error message a user would read, or the quarantine counts in the data-quality
-report (rows in = rows kept + rows rejected).
+``--params``-style runtime parameters or a conf file, bad files, and bad rows.
+Each expects the error's type and the message a user would read (and, for
+configuration and file errors, that nothing was written: they stop the run before
+Spark reads anything), or the quarantine counts in the data-quality report
+(rows in = rows kept + rows rejected).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ecom_recsys.params import ParameterError
+from ecom_recsys.pipelines.data_processing.nodes import DataQualityError
+from ecom_recsys.raw_checks import RawDataError
+from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
 from tests.conftest import make_project, run
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +55,61 @@ def events_file(*lines: str, header: str = HEADER) -> Callable[[Path], None]:
     return write
 
 
+RATINGS_HEADER = "userId,movieId,rating,timestamp"
+RATINGS = [
+    f"{50 + i % 4},{300 + i},{1 + i % 5}.0,{1570000000 + 3600 * i}" for i in range(20)
+]
+
+
+def ratings_file(*lines: str) -> Callable[[Path], None]:
+    """A setup that writes ``data/01_raw/interactions/ratings.csv`` (MovieLens)."""
+
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "interactions"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "ratings.csv").write_text("\n".join([RATINGS_HEADER, *lines]) + "\n")
+
+    return write
+
+
+OLIST_ROWS = 5
+
+
+def olist_value(table: str, column: str, kind: str, i: int) -> str:
+    """A valid raw value of an Olist column in row ``i`` (keys differ per row)."""
+    if column == "order_status":
+        return "delivered"
+    return {
+        "string": f"{table}-{column}-{i}",
+        "int": str(1 + i % 5),
+        "double": f"{1 + i}.5",
+        "timestamp": f"2018-01-{1 + i:02d} 10:00:00",
+    }[kind]
+
+
+def olist_line(table: str, i: int, **changes: str) -> str:
+    schema = SCHEMAS["orders"][table]
+    values = {c: olist_value(table, c, k, i) for c, k in schema.items()}
+    return ",".join({**values, **changes}.values())
+
+
+def olist_files(table: str, *lines: str) -> Callable[[Path], None]:
+    """A setup that writes the nine Olist files, ``OLIST_ROWS`` valid rows each,
+    and ``lines`` more in ``table``."""
+
+    def write(data: Path) -> None:
+        folder = data / "01_raw" / "orders"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, schema in SCHEMAS["orders"].items():
+            rows = [olist_line(name, i) for i in range(OLIST_ROWS)]
+            rows += list(lines) if name == table else []
+            (folder / OLIST_FILES[name]).write_text(
+                "\n".join([",".join(schema), *rows]) + "\n"
+            )
+
+    return write
+
+
 def raw_bytes(content: bytes) -> Callable[[Path], None]:
     def write(data: Path) -> None:
         folder = data / "01_raw" / "events"
@@ -70,68 +132,124 @@ def bad_row(line: str) -> Callable[[Path], None]:
     return events_file(*GOOD, line)
 
 
+def quarantine_and_report_of_the_stopped_run(data: Path) -> None:
+    """The run that stopped wrote its quarantine and report, and no clean table."""
+    rejected = pd.read_parquet(data / "02_intermediate/events/events_rejected.parquet")
+    assert rejected["reject_reason"].tolist() == ["unparseable:event_time"] * 3
+    assert sorted(json.loads(r)["product_id"] for r in rejected["raw_record"]) == [
+        "0",
+        "1",
+        "2",
+    ]
+    report = pd.read_csv(data / "08_reporting/events/data_quality.csv")
+    assert report[["rows_in", "outcome", "rows"]].values.tolist() == [
+        [23, "kept", 20],
+        [23, "duplicate", 0],
+        [23, "rejected:unparseable:event_time", 3],
+    ]
+    files = pd.read_csv(data / "08_reporting/events/data_quality_files.csv")
+    assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [[23, 20, 3]]
+    assert not (data / "03_primary/events/events.parquet").exists()
+
+
 @dataclass
 class BadInput:
     """One kind of bad input and what the user must get."""
 
     id: str
     setup: Callable[[Path], None] = field(default_factory=lambda: events_file(*GOOD))
+    source: str = "events"
+    table: str = "events"  # the table with the bad rows
+    kept: int = GOOD_ROWS  # its rows kept
     params: dict | None = None
+    conf: dict[str, str] = field(default_factory=dict)  # files of conf/test
     pipeline: str = "data_processing"
-    error: str | None = None  # a regex of the message
+    raises: type[Exception] | None = None  # the error's type ...
+    error: str | None = None  # ... and a regex of its message
     quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
+    written: Callable[[Path], None] | None = None  # checks the data after an error
 
 
 CASES = [
     # ---------------------------------------------------------------- configuration
     BadInput(
         "rank-below-1",
+        raises=ParameterError,
         params=nested("modeling.events.als.rank", 0),
+        error=r"modeling.events.als.rank \(--params\) = 0: "
+        r"Input should be greater than or equal to 1",
+    ),
+    BadInput(
+        "rank-below-1-in-a-conf-file",
+        raises=ParameterError,
+        conf={"parameters_modeling.yml": "modeling: {events: {als: {rank: 0}}}\n"},
         error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml \(over "
         r"conf/base/parameters_modeling.yml\)\) = 0: "
         r"Input should be greater than or equal to 1",
     ),
     BadInput(
         "k-below-1",
+        raises=ParameterError,
         params=nested("modeling.events.evaluation.k", 0),
         error=r"modeling.events.evaluation.k .* = 0: .*greater than or equal to 1",
     ),
     BadInput(
         "negative-weight",
+        raises=ParameterError,
         params=nested(
             "feature_engineering.events.interaction_weights.event_types.cart", -1.0
         ),
-        error=r"event_types \(conf/base/parameters_feature_engineering.yml\) .*"
-        r"weights must be >= 0, got \{'cart': -1.0\}",
+        error=r"feature_engineering.events.interaction_weights.event_types.cart "
+        r"\(--params\) = -1.0: Input should be greater than or equal to 0",
     ),
     BadInput(
         "cut-off-not-a-date",
+        raises=ParameterError,
         params=nested("feature_engineering.events.split.test_start", "June 2019"),
         error=r"split.test_start .* = 'June 2019': .*must be a date",
     ),
     BadInput(
         "unknown-source",
+        raises=ParameterError,
         params=nested("modeling.clicks.als.rank", 8),
         error=r"modeling.clicks .*unknown source 'clicks'; the sources are "
         r"\['events', 'orders', 'interactions'\]",
     ),
     BadInput(
         "unknown-exclude-mode",
+        raises=ParameterError,
         params=nested("modeling.events.recommend.exclude", "bought"),
         error=r"exclude .* = 'bought': Input should be 'purchased', 'seen' or 'none'",
     ),
     BadInput(
         "unknown-feedback-mode",
+        raises=ParameterError,
         params=nested("modeling.events.als.feedback", "stars"),
         error=r"feedback .* = 'stars': Input should be 'implicit' or 'explicit'",
     ),
     BadInput(
         "rejected-share-above-1",
+        raises=ParameterError,
         params=nested("data_processing.events.max_rejected_share", 1.5),
         error=r"max_rejected_share .* = 1.5: .*less than or equal to 1",
     ),
     BadInput(
+        "tuning-grid-rank-below-1",
+        raises=ParameterError,
+        params=nested("modeling.events.tuning.grid.rank", [4, 0]),
+        error=r"modeling.events.tuning.grid.rank.1 \(--params\) = 0: "
+        r"Input should be greater than or equal to 1",
+    ),
+    BadInput(
+        "misspelt-validation-rule",
+        raises=ParameterError,
+        params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
+        error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
+        r"\['price'\]: Extra inputs are not permitted",
+    ),
+    BadInput(
         "cut-off-outside-the-data",
+        raises=ValueError,
         params=nested(
             "feature_engineering.events.split",
             {"validation_start": "2030-01-01", "test_start": "2030-02-01"},
@@ -143,28 +261,48 @@ CASES = [
     # ---------------------------------------------------------------- files
     BadInput(
         "missing-file",
+        raises=RawDataError,
         setup=lambda data: None,
         error=r"events.raw_events: no CSV file at .*01_raw/events. Put the source's "
         r"raw file\(s\) there .*--pipelines=demo_data --namespaces=events",
     ),
-    BadInput("empty-file", setup=raw_bytes(b""), error=r"is empty \(no header line\)"),
+    BadInput(
+        "empty-file",
+        raises=RawDataError,
+        setup=raw_bytes(b""),
+        error=r"is empty \(no header line\)",
+    ),
     BadInput(
         "header-only",
+        raises=RawDataError,
         setup=events_file(),
-        error=r"No data rows in the raw table 'events'",
+        error=r"events.raw_events: \S*/01_raw/events/2019-Oct.csv has a header and "
+        r"no data rows",
     ),
     BadInput(
         "renamed-column",
+        raises=RawDataError,
         setup=events_file(*GOOD, header=HEADER.replace("user_id", "visitor_id")),
         error=r"2019-Oct.csv has no column\(s\) \['user_id'\]",
     ),
     BadInput(
+        "interactions-configured-column-missing",
+        raises=RawDataError,
+        setup=ratings_file(*RATINGS),
+        source="interactions",
+        params=nested("data_processing.interactions.columns.item", "itemId"),
+        error=r"interactions.raw_interactions: \S*/ratings.csv has no column\(s\) "
+        r"\['itemId'\]; its header is \['userId', 'movieId', 'rating', 'timestamp'\]",
+    ),
+    BadInput(
         "semicolon-delimiter",
+        raises=RawDataError,
         setup=raw_bytes(HEADER.replace(",", ";").encode() + b"\n"),
         error=r"another delimiter: save it with commas",
     ),
     BadInput(
         "utf16-encoding",
+        raises=RawDataError,
         setup=raw_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16")),
         error=r"The header is not UTF-8: save the file as UTF-8",
     ),
@@ -210,10 +348,41 @@ CASES = [
         quarantined={"duplicate": 1},
     ),
     BadInput(
+        "interactions-wrong-number-of-fields",
+        setup=ratings_file(*RATINGS, "51,399,4.0", "52,398,3.0,1570000000,extra"),
+        source="interactions",
+        table="interactions",
+        params=nested("data_processing.interactions.max_rejected_share", 0.5),
+        quarantined={"rejected:malformed_row": 2},
+    ),
+    BadInput(
+        "orders-duplicate-key",
+        setup=olist_files("orders", olist_line("orders", 0, order_status="shipped")),
+        source="orders",
+        table="orders",
+        kept=OLIST_ROWS - 1,
+        params=nested("data_processing.orders.max_rejected_share", 0.5),
+        quarantined={"rejected:duplicate_key:order_id": 2},
+    ),
+    BadInput(
+        "orders-review-score-not-allowed",
+        setup=olist_files(
+            "order_reviews", olist_line("order_reviews", 9, review_score="7")
+        ),
+        source="orders",
+        table="order_reviews",
+        kept=OLIST_ROWS,
+        params=nested("data_processing.orders.max_rejected_share", 0.5),
+        quarantined={"rejected:not_allowed:review_score": 1},
+    ),
+    BadInput(
         "rejected-share-above-threshold",
+        raises=DataQualityError,
         setup=events_file(*GOOD, *(f"x,view,{i},1,,,1.0,1,s" for i in range(3))),
         error=r"(?s)Table 'events': 3 of 23 rows \(13.04%\) were rejected, above "
-        r"max_rejected_share=0.05.*unparseable:event_time: 3",
+        r"max_rejected_share=0.05.*unparseable:event_time: 3\n"
+        r"By file:\n  \S*/2019-Oct.csv: 23 rows in = 20 accepted \+ 3 rejected",
+        written=quarantine_and_report_of_the_stopped_run,
     ),
 ]
 
@@ -222,23 +391,38 @@ CASES = [
 def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
     project = make_project(tmp_path)
     case.setup(project["data"])
+    for name, text in case.conf.items():
+        (project["conf"] / "test" / name).write_text(text)
     if case.error:
-        with pytest.raises(Exception, match=case.error):
-            run(project, case.pipeline, ["events"], runtime_params=case.params)
+        with pytest.raises(case.raises, match=case.error) as error:
+            run(project, case.pipeline, [case.source], runtime_params=case.params)
+        assert type(error.value) is case.raises
+        if case.raises in (ParameterError, RawDataError):
+            # it failed before any Spark work: nothing was read or written
+            assert not (project["data"] / "02_intermediate").exists()
+        if case.written:
+            case.written(project["data"])
         return
-    run(project, case.pipeline, ["events"], runtime_params=case.params)
-    report = pd.read_csv(project["data"] / "08_reporting/events/data_quality.csv")
-    bad = sum(case.quarantined.values())
-    assert (report["rows_in"] == GOOD_ROWS + bad).all()
+    run(project, case.pipeline, [case.source], runtime_params=case.params)
+    reports = project["data"] / "08_reporting" / case.source
+    report = pd.read_csv(reports / "data_quality.csv")
+    # the other tables (orders) keep every row
+    others = report[report["table"] != case.table]
+    assert set(others["outcome"]) <= {"kept", "duplicate"}
+    assert (others.loc[others["outcome"] == "kept", "rows"] == OLIST_ROWS).all()
+    report = report[report["table"] == case.table]
+    rows_in = case.kept + sum(case.quarantined.values())
+    assert (report["rows_in"] == rows_in).all()
     outcomes = dict(zip(report["outcome"], report["rows"], strict=True))
     assert {outcome: n for outcome, n in outcomes.items() if n} == {
-        "kept": GOOD_ROWS,  # every good line is kept
+        "kept": case.kept,  # every good line is kept
         **case.quarantined,
     }
-    assert report["rows"].sum() == report["rows_in"].iloc[0]
-    files = pd.read_csv(project["data"] / "08_reporting/events/data_quality_files.csv")
+    assert report["rows"].sum() == rows_in
+    files = pd.read_csv(reports / "data_quality_files.csv")
+    files = files[files["table"] == case.table]
     rejected = sum(n for o, n in case.quarantined.items() if o.startswith("rejected"))
-    assert len(files) == 1 and files["file"].item().endswith("/2019-Oct.csv")
+    assert len(files) == 1
     assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [
-        [GOOD_ROWS + bad, GOOD_ROWS + bad - rejected, rejected]
+        [rows_in, rows_in - rejected, rejected]
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from kedro.io import DatasetError
+from kedro.io import DataCatalog, DatasetError
 from kedro.pipeline import Pipeline, node
 from streamlit.testing.v1 import AppTest
 
@@ -37,21 +37,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 def test_id_candidates_try_a_number_then_the_text():
     assert data.id_candidates(" 512000123 ") == [512000123, "512000123"]
     assert data.id_candidates("00033486a867") == ["00033486a867"]
-
-
-def test_funnel_sums_each_step_and_its_share_of_views():
-    per_product = pd.DataFrame(
-        {
-            "views": [80, 20],
-            "carts": [5, 5],
-            "remove_from_carts": [1, 0],
-            "purchases": [4, 1],
-        }
-    )
-    table = data.funnel(per_product)
-    assert table["step"].tolist() == ["view", "cart", "remove_from_cart", "purchase"]
-    assert table["events"].tolist() == [100, 10, 1, 5]
-    assert table["share_of_views"].tolist() == [1.0, 0.1, 0.01, 0.05]
 
 
 METRICS = pd.DataFrame(
@@ -93,22 +78,6 @@ def test_list_origin_counts_each_source_of_a_served_list():
         "7 from the ALS model, 2 from the most popular products of segment "
         "'loyal', 1 from overall popularity"
     )
-
-
-def test_event_categories_add_up_products_of_a_category():
-    per_product = pd.DataFrame(
-        {
-            "product_id": [1, 2, 3],
-            "category_code": ["a", "a", None],
-            "views": [10, 30, 5],
-            "purchases": [1, 3, 0],
-            "revenue": [10.0, 30.0, 0.0],
-        }
-    )
-    table = data.event_categories(per_product)
-    assert table["category"].tolist() == ["a", "(none)"]
-    assert table["products"].tolist() == [2, 1]
-    assert table["conversion_rate"].tolist() == [0.1, 0.0]
 
 
 def test_history_keeps_train_and_test_latest_first_with_details():
@@ -188,6 +157,25 @@ def test_committed_parquet_refuses_a_half_written_folder(tmp_path):
     assert not dataset.exists()
     with pytest.raises(DatasetError, match="not completely written"):
         dataset.load()
+
+
+def test_a_versioned_output_stays_readable_while_a_newer_one_is_written(tmp_path):
+    path = tmp_path / "model_metrics.csv"
+    catalog = DataCatalog.from_config(
+        {
+            "events.model_metrics": {
+                "type": "ecom_recsys.datasets.AtomicCSVDataset",
+                "filepath": str(path),
+                "versioned": True,
+            }
+        }
+    )
+    assert not data.exists(catalog, "events.model_metrics")
+    (path / "2026-01-01T00.00.00.000Z").mkdir(parents=True)
+    (path / "2026-01-01T00.00.00.000Z" / "model_metrics.csv").write_text("v\n1\n")
+    (path / "2026-01-02T00.00.00.000Z").mkdir()  # a run writing the next one
+    assert data.exists(catalog, "events.model_metrics")
+    assert data.load(catalog, "events.model_metrics")["v"].tolist() == [1]
 
 
 # ---------------------------------------------------------------- on real outputs
@@ -271,7 +259,26 @@ def _no_problems(app: AppTest) -> None:
     assert not app.warning, [e.value for e in app.warning]
 
 
-def test_overview_shows_kpis_of_the_real_events_outputs(project, open_app):
+# Tables with a row per product: the Overview and Products views must not read them.
+PER_PRODUCT = {f"{s}.{t}" for s in ("events", "orders", "interactions") for t in (
+    "analytics_summary", "analytics_summary@pandas", "products@pandas")}  # fmt: skip
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[tuple[str, dict]]:
+    """Every ``data.load`` of the app (AppTest runs it in this process)."""
+    seen: list[tuple[str, dict]] = []
+    load = data.load
+
+    def recording(catalog, name, **load_args):
+        seen.append((name, load_args))
+        return load(catalog, name, **load_args)
+
+    monkeypatch.setattr(data, "load", recording)
+    return seen
+
+
+def test_overview_shows_kpis_of_the_real_events_outputs(project, open_app, loads):
     app = open_app(project["conf"], source="events", view="Overview")
     _no_problems(app)
     kpis = {m.label: m.value for m in app.metric}
@@ -285,8 +292,13 @@ def test_overview_shows_kpis_of_the_real_events_outputs(project, open_app):
     assert kpis["Products"] == f"{products:,}"
     assert kpis["NDCG@10 of ALS"].startswith("0.")
     funnel = app.dataframe[0].value
+    expected = pd.read_csv(project["data"] / "08_reporting/events/bi/funnel.csv")
+    pd.testing.assert_frame_equal(funnel.reset_index(drop=True), expected)
     assert funnel["step"].tolist() == ["view", "cart", "remove_from_cart", "purchase"]
     assert funnel["events"].iloc[0] > funnel["events"].iloc[-1] > 0
+    # the funnel is reporting's four rows, not a sum over every product
+    names = {name for name, _ in loads}
+    assert "events.bi_funnel" in names and not names & PER_PRODUCT
 
 
 def test_user_view_shows_an_orders_customers_list_history_and_segment(
@@ -339,11 +351,54 @@ def test_segments_and_model_views_on_real_outputs(project, open_app):
     assert len(app.dataframe[1].value) == len(trials)
 
 
-def test_products_view_on_real_outputs(project, open_app):
-    app = open_app(project["conf"], source="events", view="Products")
+@pytest.mark.parametrize(
+    ("source", "by"), [("events", "purchases"), ("orders", "n_orders")]
+)
+def test_products_view_reads_the_small_top_products_table(
+    project, open_app, loads, source, by
+):
+    app = open_app(project["conf"], source=source, view="Products")
     _no_problems(app)
+    assert app.subheader[0].value == f"Top products by {by}"
     top = app.dataframe[0].value
-    assert top["purchases"].is_monotonic_decreasing
+    expected = pd.read_csv(project["data"] / f"08_reporting/{source}/top_products.csv")
+    assert top.index.tolist() == list(range(1, 21))
+    assert top[by].tolist() == expected[by].tolist()
+    assert top[by].is_monotonic_decreasing
+    assert top["product_id"].astype(str).tolist() == (
+        expected["product_id"].astype(str).tolist()
+    )
+    names = {name for name, _ in loads}
+    assert f"{source}.top_products" in names and not names & PER_PRODUCT
+
+
+def test_overview_and_user_views_of_the_interactions_source(project, open_app):
+    app = open_app(project["conf"], source="interactions", view="Overview")
+    _no_problems(app)
+    kpis = {m.label: m.value for m in app.metric}
+    model_input = project["data"] / "05_model_input/interactions"
+    users = len(pd.read_parquet(model_input / "user_index.parquet"))
+    assert kpis["Users"] == f"{users:,}"
+    quality = pd.read_csv(
+        project["data"] / "08_reporting/interactions/data_quality.csv"
+    )
+    kept = quality.set_index("outcome").loc["kept", "rows"]
+    assert kpis["Interactions (rows kept)"] == f"{kept:,}"
+    assert kpis["NDCG@10 of ALS"].startswith("0.")
+    assert not app.dataframe  # no funnel: the source has no event types
+
+    recs = _recs(project, "interactions")
+    user_id = recs.loc[recs["source"] == "model", "user_id"].iloc[0]
+    app = open_app(project["conf"], source="interactions", view="User", user=user_id)
+    _no_problems(app)
+    shown = app.dataframe[0].value
+    expected = recs[recs["user_id"] == user_id].sort_values("rank")
+    assert shown["product_id"].tolist() == expected["product_id"].tolist()
+    assert f"Served list: {len(expected)} from the ALS model." in [
+        c.value for c in app.caption
+    ]
+    history = app.dataframe[1].value
+    assert len(history) >= 1 and set(history["period"]) <= {"train", "test"}
 
 
 def test_an_empty_project_says_what_to_run(tmp_path, open_app):

@@ -44,9 +44,13 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         {
             "events.raw_events": MemoryDataset(raw),
             "events.als_model": ALSModelDataset(filepath=str(tmp_path / "als")),
-            # model_metrics feeds a chart: a file keeps it after the run.
+            # model_metrics feeds a chart, data_quality the gate of the clean
+            # table: a file keeps each after the run.
             "events.model_metrics": CSVDataset(
                 filepath=str(tmp_path / "metrics.csv"), save_args={"index": False}
+            ),
+            "events.data_quality": CSVDataset(
+                filepath=str(tmp_path / "quality.csv"), save_args={"index": False}
             ),
         }
     )

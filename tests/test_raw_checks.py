@@ -32,3 +32,14 @@ def test_only_raw_inputs_of_the_run_are_checked(spark, tmp_path):
     check_raw_inputs(writes, catalog)  # demo data writes it: nothing to check
     with pytest.raises(RawDataError, match="events.raw_events: no CSV file"):
         check_raw_inputs(reads, catalog)
+
+
+def test_a_header_only_file_is_named_and_blank_lines_are_not_data(spark, tmp_path):
+    (tmp_path / "a.csv").write_text(f"{HEADER}\n{ROW}\n")
+    (tmp_path / "b.csv").write_text(f"{HEADER}\r\n\r\n  \n")
+    with pytest.raises(
+        RawDataError, match=r"events.raw_events: \S*/b.csv has a header and no data"
+    ):
+        check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
+    (tmp_path / "b.csv").write_text(f"{HEADER}\n\n{ROW}")  # no final newline
+    check_raw_file("events.raw_events", str(tmp_path), EXPECTED)

@@ -60,3 +60,30 @@ def test_events_reader_marks_lines_with_a_wrong_number_of_fields(spark, tmp_path
     rows = _reader("events.raw_events", path).load().collect()
     assert rows[0]["_corrupt_record"] is None
     assert rows[1]["_corrupt_record"] == "2019-10-01 00:00:00 UTC,view,1"
+
+
+def test_generic_reader_marks_short_and_long_lines_whatever_is_selected(
+    spark, tmp_path
+):
+    (tmp_path / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp,tag\n"
+        "1,31,2.5,1260759144,a\n"
+        "1,32,3.0\n"
+        "1,33,4.0,1260759144,b,extra\n"
+    )
+    raw = _reader("interactions.raw_interactions", tmp_path).load()
+    assert raw.columns == [
+        "userId",
+        "movieId",
+        "rating",
+        "timestamp",
+        "tag",
+        "_corrupt_record",
+    ]
+    # only two of the columns: Spark must still parse whole lines
+    selected = raw.select("userId", "movieId", "_corrupt_record").collect()
+    assert [tuple(r) for r in selected] == [
+        ("1", "31", None),
+        ("1", "32", "1,32,3.0"),
+        ("1", "33", "1,33,4.0,1260759144,b,extra"),
+    ]

@@ -6,7 +6,13 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 
-from ecom_recsys.pipelines.data_processing.nodes import check_rows, select_clean
+from ecom_recsys.pipelines.data_processing.nodes import (
+    check_rows,
+    select_clean,
+    select_rejected,
+    summarise_data_quality,
+    summarise_files,
+)
 from ecom_recsys.schemas import EVENTS
 from tests.conftest import PROJECT_PATH, SHARED_DATA
 
@@ -36,5 +42,11 @@ def test_real_rees46_rows_pass_the_catalog_reader_and_validation(spark):
     }
     assert counts["cart"] == 165 and counts["purchase"] == 214
     assert checked.where("category_id > 2053013552226107603").count() > 0  # 64-bit ids
-    assert select_clean(checked, 0.0, table="events").count() <= 17_433
+    report = summarise_data_quality(
+        events_checked=checked, events_rejected=select_rejected(checked)
+    )
+    files = summarise_files(events_checked=checked)
+    clean = select_clean(checked, report, files, 0.0, table="events")
+    assert report["rows"].sum() == 17_433
+    assert clean.count() == report.set_index("outcome").loc["kept", "rows"]
     checked.unpersist()

@@ -49,17 +49,21 @@ def _snapshot(project: dict[str, Path]) -> tuple[list[tuple], pd.DataFrame]:
     return sorted(tuple(r) for r in served.collect()), metrics
 
 
+def _item_factors(project: dict[str, Path]) -> list[tuple]:
+    """The item factors of the model the catalog loads (a few hundred rows)."""
+    model = _catalog_load(project, f"{SOURCE}.als_model")
+    return [tuple(r) for r in model.itemFactors.orderBy("id").collect()]
+
+
 def _versions(path: Path) -> set[str]:
     return {p.name for p in path.iterdir()} if path.exists() else set()
 
 
-def test_a_killed_run_keeps_the_last_good_outputs_and_a_rerun_completes(project):
-    served = (
-        project["data"] / f"07_model_output/{SOURCE}/served_recommendations.parquet"
-    )
-    before = _snapshot(project)
-    known = _versions(served)
-
+def _kill_while_writing(project: dict[str, Path], output: Path) -> str:
+    """Start ``kedro run --pipelines=modeling,reporting`` in a process and kill it
+    (Python and the JVM, SIGKILL) as soon as it starts writing a new version of
+    ``output``: mid-run, and mid-write. Returns the version it left."""
+    known = _versions(output)
     command = [sys.executable, "-m", "kedro", "run", "--env=test"]
     command += [f"--conf-source={project['conf']}", "--pipelines=modeling,reporting"]
     command += [f"--namespaces={SOURCE}"]
@@ -73,32 +77,59 @@ def test_a_killed_run_keeps_the_last_good_outputs_and_a_rerun_completes(project)
         start_new_session=True,  # its own process group: kill the JVM with it
     )
     try:
-        # Kill it (Python and the JVM, SIGKILL) as Spark starts writing the new
-        # version of the served recommendations: mid-run, and mid-write.
         deadline = time.monotonic() + 600
-        while not _versions(served) - known and process.poll() is None:
-            assert time.monotonic() < deadline, "the run never reached serving"
+        while not _versions(output) - known and process.poll() is None:
+            assert time.monotonic() < deadline, f"the run never wrote {output}"
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         process.wait()
     assert process.returncode == -signal.SIGKILL, "the run ended before the kill"
-    (killed,) = _versions(served) - known
-    assert not (served / killed / served.name / "_SUCCESS").exists()
+    (killed,) = _versions(output) - known
+    return killed
 
-    # The last good versions still load, with the same contents.
+
+def _resume(project: dict[str, Path]) -> None:
+    """``kedro run --only-missing-outputs`` for the source."""
+    run(project, "__default__", [SOURCE], only_missing_outputs=True)
+
+
+def test_a_killed_run_keeps_the_last_good_outputs_and_a_resumed_run_completes(
+    project,
+):
+    data = project["data"]
+    models = data / f"06_models/{SOURCE}/als_model"
+    served = data / f"07_model_output/{SOURCE}/served_recommendations.parquet"
+    before, factors = _snapshot(project), _item_factors(project)
+    previous_model = max(_versions(models))
+
+    # 1. Killed while saving the model: the previous model is still the one
+    # loaded, and resuming retrains it (its newest version is incomplete).
+    killed = _kill_while_writing(project, models)
+    assert not (models / killed / "als_model/itemFactors/_SUCCESS").exists()
+    assert _item_factors(project) == factors
+    assert max(_versions(models) - {killed}) == previous_model
+    served_versions = _versions(served)
+    _resume(project)
+    newest = max(_versions(models))
+    assert newest > killed and (models / newest / "als_model/itemFactors/_SUCCESS")
+    assert killed not in _versions(models)  # pruned after the resumed run
+    assert _versions(served) == served_versions  # complete: not rerun
+
+    # 2. Killed while writing the served recommendations: the last good
+    # versions still load, and resuming writes them again, identical.
+    killed = _kill_while_writing(project, served)
+    assert not (served / killed / served.name / "_SUCCESS").exists()
     after_kill = _snapshot(project)
     assert after_kill[0] == before[0]
     pd.testing.assert_frame_equal(after_kill[1], before[1])
-
-    # A rerun completes, gives the same results, and prunes the leftover.
-    run(project, "modeling", [SOURCE])
-    run(project, "reporting", [SOURCE])
-    rerun = _snapshot(project)
-    assert rerun[0] == before[0]
-    pd.testing.assert_frame_equal(rerun[1], before[1])
+    _resume(project)
+    newest = max(_versions(served))
+    assert newest > killed and (served / newest / served.name / "_SUCCESS").exists()
     assert killed not in _versions(served)
-    assert known < _versions(served)
+    resumed = _snapshot(project)
+    assert resumed[0] == before[0]
+    pd.testing.assert_frame_equal(resumed[1], before[1])
 
 
 def test_only_missing_outputs_reruns_what_an_interrupted_run_did_not_finish(

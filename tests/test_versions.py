@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 from kedro.io.core import DatasetError, Version
 
-from ecom_recsys.datasets import CommittedSparkDataset
+from ecom_recsys.datasets import (
+    ALSModelDataset,
+    AtomicCSVDataset,
+    CommittedSparkDataset,
+)
 from ecom_recsys.versions import prune_versions, versions_to_prune
 from tests.conftest import rows
 
@@ -61,7 +66,9 @@ def test_latest_complete_version_is_loaded_and_leftovers_pruned(spark, tmp_path)
 
     latest = _dataset(path, Version(None, None))
     assert rows(latest.load()) == [(3,)]  # V4 was never completed
-    assert latest.exists()
+    # ... and as the newest write did not finish, --only-missing-outputs reruns it
+    assert not latest.exists()
+    assert _dataset(path, Version(V3, None)).exists()  # a pinned version is there
 
     assert prune_versions(_dataset(path, Version(None, None)), keep=1) == [V1, V2]
     assert sorted(p.name for p in path.iterdir()) == [V3, V4]
@@ -79,3 +86,53 @@ def test_uncommitted_folder_is_missing_and_cannot_be_loaded(spark, tmp_path):
         dataset.load()
     shutil.rmtree(path)
     assert not dataset.exists()
+
+
+def test_a_model_exists_only_when_its_newest_version_is_complete(spark, tmp_path):
+    path = tmp_path / "als_model"
+    dataset = ALSModelDataset(filepath=str(path), version=Version(None, None))
+    assert not dataset.exists()
+    (path / V1 / "als_model" / "itemFactors").mkdir(parents=True)
+    (path / V1 / "als_model" / "itemFactors" / "_SUCCESS").touch()
+    assert dataset.exists()
+    # a run killed while saving: user factors written, item factors not yet
+    (path / V2 / "als_model" / "userFactors").mkdir(parents=True)
+    assert not dataset.exists()
+    assert ALSModelDataset(filepath=str(path), version=Version(V1, None)).exists()
+    assert dataset.resolve_load_version() == V1  # what load() reads
+
+
+def _metrics(path, load=None, save=None):
+    return AtomicCSVDataset(
+        filepath=str(path), save_args={"index": False}, version=Version(load, save)
+    )
+
+
+def test_a_csv_is_only_a_version_once_completely_written(tmp_path, monkeypatch):
+    path = tmp_path / "model_metrics.csv"
+    good = pd.DataFrame({"metric": ["ndcg", "map"], "value": [0.25, 0.125]})
+    _metrics(path, save=V1).save(good)
+    assert (path / V1 / "model_metrics.csv").read_text() == (
+        "metric,value\nndcg,0.25\nmap,0.125\n"
+    )
+
+    def half_then_fail(self, path_or_buf, **kwargs):
+        path_or_buf.write("metric,value\nndcg,0.")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(DatasetError, match="disk full"):
+        _metrics(path, save=V2).save(good)
+    monkeypatch.undo()
+    assert list((path / V2).iterdir()) == []  # the temporary file is gone too
+    # A run killed mid-write leaves only its hidden temporary file.
+    (path / V3).mkdir()
+    (path / V3 / ".model_metrics.csv.0a1b.tmp").write_text("metric,value\nnd")
+
+    latest = _metrics(path)
+    pd.testing.assert_frame_equal(latest.load(), good)  # V1, the complete one
+    assert not latest.exists()  # the newest write did not finish: rerun it
+    _metrics(path, save=V4).save(good)
+    assert _metrics(path).exists()
+    assert sorted(p.name for p in path.iterdir()) == [V1, V2, V3, V4]
+    assert [p.name for p in (path / V4).iterdir()] == ["model_metrics.csv"]

@@ -64,7 +64,10 @@ class SparkHooks:
         """Check the parameters, then build the SparkSession before any Spark
         dataset is created."""
         validate_parameters(
-            context.params, Path(context.config_loader.conf_source), context.env
+            context.params,
+            Path(context.config_loader.conf_source),
+            context.env,
+            context.config_loader.runtime_params,
         )
         require_java()
         # Python workers must use this interpreter (the project's venv).

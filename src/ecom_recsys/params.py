@@ -1,15 +1,16 @@
 """Typed models of the parameters, checked before any Spark work starts.
 
 A wrong value (rank 0, a negative weight, K < 1, an unknown source...) fails the
-run at once with the key, the file it came from, the value and what is allowed,
-instead of deep inside a Spark job.
+run at once with the key, where it came from (``kedro run --params`` or the
+parameters file), the value and what is allowed, instead of deep inside a Spark
+job.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -43,16 +44,9 @@ class Split(_Model):
 
 
 class InteractionWeights(_Model):
-    event_types: dict[str, float] = Field(min_length=1)
+    # per key, so an error names the event type (event_types.cart)
+    event_types: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
     transform: Literal["log1p", "none"] = "none"
-
-    @field_validator("event_types")
-    @classmethod
-    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
-        negative = {k: v for k, v in value.items() if v < 0}
-        if negative:
-            raise ValueError(f"weights must be >= 0, got {negative}")
-        return value
 
 
 class FeatureEngineering(_Model):
@@ -84,12 +78,30 @@ class Evaluation(_Model):
     head_share: float = Field(default=0.2, gt=0, le=1)
 
 
+class Grid(BaseModel):
+    """The values tried per hyperparameter; only these four can be tuned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
+    reg_param: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, min_length=1
+    )
+    alpha: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, min_length=1
+    )
+    max_iter: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, min_length=1
+    )
+
+
 class Tuning(_Model):
     enabled: bool = False
     strategy: Literal["grid", "random"] = "grid"
     n_trials: int = Field(default=1, ge=1)
     max_users: int | None = Field(default=None, ge=1)
     tolerance: float = Field(default=0.0, ge=0, lt=1)
+    grid: Grid = Grid()
 
 
 class Baselines(_Model):
@@ -105,8 +117,21 @@ class Modeling(_Model):
     baselines: Baselines
 
 
+class TableRules(BaseModel):
+    """Row checks of one raw table; a misspelt rule would silently check nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    required: list[str] = []
+    allowed: dict[str, list[Any]] = {}
+    non_negative: list[str] = []
+    unique: list[str] = []
+    timestamp_format: str | None = None
+
+
 class DataProcessing(_Model):
     max_rejected_share: float = Field(ge=0, le=1)
+    tables: dict[str, TableRules] = {}
 
 
 class GroupList(_Model):
@@ -117,9 +142,15 @@ class LongTail(_Model):
     buckets: int = Field(ge=1)
 
 
+class TopProducts(_Model):
+    by: str
+    n: int = Field(ge=1)
+
+
 class Reporting(_Model):
     recommend: GroupList
     long_tail: LongTail
+    top_products: TopProducts
 
 
 MODELS = {
@@ -143,15 +174,37 @@ def _file(conf: Path | None, env: str | None, group: str) -> str:
     return f"conf/base/{name}"
 
 
+def _given(runtime: Any, path: tuple[Any, ...]) -> bool:
+    """True when the runtime parameters (``kedro run --params``) set the key at
+    ``path``: the key itself, keys under it, or a parent replaced by a value."""
+    node = runtime
+    for key in path:
+        if not isinstance(node, dict):
+            return True
+        if key not in node:
+            return False
+        node = node[key]
+    return True
+
+
 def validate_parameters(
-    params: dict[str, Any], conf: Path | None = None, env: str | None = None
+    params: dict[str, Any],
+    conf: Path | None = None,
+    env: str | None = None,
+    runtime_params: dict[str, Any] | None = None,
 ) -> None:
     """Check every source's parameters; raise ``ParameterError`` listing each
-    bad key with its file, value and what is allowed."""
+    bad key with where it came from (``--params`` or the file), its value and
+    what is allowed."""
     problems = []
+
+    def origin(*path: Any) -> str:
+        return "--params" if _given(runtime_params or {}, path) else file
+
     for group, model in MODELS.items():
+        file = _file(conf, env, group)
         for source, values in (params.get(group) or {}).items():
-            where = _file(conf, env, group)
+            where = origin(group, source)
             if source not in SOURCES:
                 problems.append(
                     f"{group}.{source} ({where}): unknown source {source!r}; "
@@ -162,9 +215,10 @@ def validate_parameters(
                 model.model_validate(values)
             except ValidationError as error:
                 for e in error.errors():
-                    key = ".".join(str(p) for p in (group, source, *e["loc"]))
+                    path = (group, source, *e["loc"])
+                    key = ".".join(str(p) for p in path)
                     value = e.get("input")
-                    problems.append(f"{key} ({where}) = {value!r}: {e['msg']}")
+                    problems.append(f"{key} ({origin(*path)}) = {value!r}: {e['msg']}")
     if problems:
         raise ParameterError(
             "Invalid parameters (fix the file, or the --params override):\n  "

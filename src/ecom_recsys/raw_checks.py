@@ -19,6 +19,7 @@ from ecom_recsys.spark_utils import hadoop_fs
 logger = logging.getLogger(__name__)
 
 CORRUPT_COLUMN = "_corrupt_record"
+_BLANK = frozenset(b" \t\r\n")
 
 
 class RawDataError(RuntimeError):
@@ -37,8 +38,9 @@ def _csv_files(path: str) -> list[str]:
     return sorted(n for n in names if n.endswith(".csv"))
 
 
-def _header(file: str) -> list[str] | None:
-    """The first line of ``file`` split on commas, quotes and a BOM removed."""
+def _header(file: str) -> tuple[list[str] | None, bool]:
+    """The first line of ``file`` split on commas (quotes and a BOM removed), or
+    None when it is blank; and whether any data follows it."""
     fs, jpath = hadoop_fs(file)
     stream = fs.open(jpath)
     try:
@@ -51,12 +53,25 @@ def _header(file: str) -> list[str] | None:
             if byte in (-1, 10):  # end of file, newline
                 break
             raw.append(byte)
+        # Data follows when a non-blank byte does (after 4 KiB of blanks, say
+        # yes and leave it to the data-quality report).
+        has_data = False
+        if byte != -1:
+            for _ in range(4096):
+                byte = reader.read()
+                if byte == -1:
+                    break
+                if byte not in _BLANK:
+                    has_data = True
+                    break
+            else:
+                has_data = True
     finally:
         stream.close()
     line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
     if not line.strip():
-        return None
-    return [c.strip().strip('"').strip() for c in line.split(",")]
+        return None, has_data
+    return [c.strip().strip('"').strip() for c in line.split(",")], has_data
 
 
 def _source_and_table(name: str) -> tuple[str, str]:
@@ -74,7 +89,8 @@ def _expected(name: str, catalog: Any) -> list[str]:
 
 
 def check_raw_file(name: str, path: str, expected: list[str]) -> None:
-    """Raise ``RawDataError`` when ``path`` is missing, empty or lacks columns."""
+    """Raise ``RawDataError`` when ``path`` is missing, empty, header-only or
+    lacks columns."""
     source, _ = _source_and_table(name)
     files = _csv_files(path)
     if not files:
@@ -84,7 +100,7 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
             f"`kedro run --pipelines=demo_data --namespaces={source}`."
         )
     for file in files[:1] if len(files) > 20 else files:
-        header = _header(file)
+        header, has_data = _header(file)
         if header is None:
             raise RawDataError(
                 f"{name}: {file} is empty (no header line). Replace it with the full "
@@ -102,6 +118,11 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
             raise RawDataError(
                 f"{name}: {file} has no column(s) {missing}; its header is {header}. "
                 f"Expected the columns {expected}.{hint}"
+            )
+        if not has_data:
+            raise RawDataError(
+                f"{name}: {file} has a header and no data rows. Replace it with the "
+                "full file, or remove it."
             )
 
 

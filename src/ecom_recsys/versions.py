@@ -10,11 +10,17 @@ versioned dataset a run wrote, only after the run succeeded:
   run still writing.
 
 So the latest good version is never deleted, and a failed run prunes nothing.
+
+Readers load the newest *complete* version, but ``exists()`` of a versioned
+output asks whether its *newest* version is complete (``newest_version_complete``):
+after a killed run, ``kedro run --only-missing-outputs`` then reruns the node
+whose write was cut off instead of taking an older version for its output.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import PurePosixPath
 from typing import Any
 
 from kedro.framework.context import KedroContext
@@ -39,6 +45,21 @@ def versions_to_prune(versions: list[str], complete: set[str], keep: int) -> lis
     newest_complete = done[0]
     kept = set(done[:keep])
     return sorted(v for v in newest_first if v <= newest_complete and v not in kept)
+
+
+def newest_version_complete(dataset: AbstractVersionedDataset) -> bool:
+    """True when the newest version folder of ``dataset`` holds a complete write.
+
+    False when there is no version, or when the newest one is a leftover of a
+    killed run (or a run still writing), even if older complete versions exist:
+    ``load()`` still returns the newest complete one.
+    """
+    folders = dataset._glob_function(str(dataset._filepath / "*"))  # noqa: SLF001
+    if not folders:
+        return False
+    newest = max(PurePosixPath(folder).name for folder in folders)
+    path = dataset._get_versioned_path(newest)  # noqa: SLF001
+    return bool(dataset._exists_function(str(path)))  # noqa: SLF001
 
 
 def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:

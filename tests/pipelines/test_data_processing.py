@@ -42,9 +42,18 @@ def check_events(raw, rules):
     return check_rows(raw, rules, SCHEMA)
 
 
-def summarise(checked):
-    clean = select_clean(checked, 0.5, table="events")
-    return summarise_data_quality(events_checked=checked, events_clean=clean)
+def summarise(checked, table="events"):
+    return summarise_data_quality(
+        **{f"{table}_checked": checked, f"{table}_rejected": select_rejected(checked)}
+    )
+
+
+def clean(checked, max_rejected_share=1.0, table="events"):
+    """The gate, on the reports of ``checked`` as the pipeline writes them."""
+    files = summarise_files(**{f"{table}_checked": checked})
+    return select_clean(
+        checked, summarise(checked, table), files, max_rejected_share, table, "events"
+    )
 
 
 GOOD = [
@@ -136,9 +145,9 @@ def test_unknown_required_column_is_a_clear_error(spark):
 
 def test_clean_events_drop_exact_duplicates_only(spark):
     raw = _raw(spark, [_with(), _with(), _with(price="35.80"), _with(user_id="x")])
-    clean = select_clean(check_events(raw, PARAMS), 1.0)
-    assert clean.columns == RAW_COLUMNS
-    assert sorted(r["price"] for r in clean.collect()) == [35.79, 35.80]
+    kept = clean(check_events(raw, PARAMS))
+    assert kept.columns == RAW_COLUMNS
+    assert sorted(r["price"] for r in kept.collect()) == [35.79, 35.80]
 
 
 def test_data_quality_report_balances_rows_in_and_out(spark):
@@ -173,12 +182,13 @@ def test_too_many_rejected_rows_stop_the_run_with_the_report(spark):
     raw = _raw(spark, [_with(), _with(price="-1"), _with(price="-2")])
     checked = check_events(raw, PARAMS)
     with pytest.raises(DataQualityError) as error:
-        summarise(checked)
+        clean(checked, 0.5)
     message = str(error.value)
     assert "Table 'events': 2 of 3 rows (66.67%) were rejected" in message
     assert "max_rejected_share=0.5" in message
     assert "negative:price: 2" in message
-    assert "events_rejected" in message
+    assert "3 rows in = 1 accepted + 2 rejected" in message
+    assert "events.events_rejected (02_intermediate/events/events_rejected" in message
 
 
 def test_empty_input_is_a_clear_error(spark):
@@ -186,7 +196,7 @@ def test_empty_input_is_a_clear_error(spark):
     with pytest.raises(
         DataQualityError, match="No data rows in the raw table 'events'"
     ):
-        summarise(checked)
+        clean(checked)
 
 
 def test_allowed_values_of_numeric_columns_compare_parsed_values(spark):
@@ -221,7 +231,7 @@ def test_conflicting_rows_of_a_unique_key_are_quarantined(spark):
         ("p2", 5.0, None),  # exact copies: one is kept as clean, one is a duplicate
         ("p2", 5.0, None),
     ]
-    assert select_clean(checked, 1.0).count() == 1
+    assert clean(checked, table="products").count() == 1
 
 
 def test_generic_columns_are_renamed_and_unix_times_parsed(spark):

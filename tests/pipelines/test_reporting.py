@@ -14,9 +14,11 @@ from ecom_recsys.pipelines.reporting.interactive import (
 )
 from ecom_recsys.pipelines.reporting.nodes import (
     build_analytics_summary,
+    build_category_summary,
     build_funnel,
     build_model_metrics,
     build_popularity_long_tail,
+    build_top_products,
     build_top_recommendations_pretty,
     plot_funnel,
     plot_model_metrics,
@@ -271,3 +273,26 @@ def test_segments_chart_shows_customers_rfm_and_where_recommendations_come_from(
     # stacked: ALS, then segment favourites, then popularity, per segment
     assert [p.get_height() for p in served.patches] == [0.25, 0.0, 0.75, 0.0, 0.0, 0.0]
     assert [p.get_y() for p in served.patches[2:4]] == [0.25, 0.0]
+
+
+def test_top_products_are_the_n_best_by_a_column_ties_by_id(spark):
+    products = spark.createDataFrame(
+        [(1, "a", 5), (2, "b", 9), (3, "c", 5), (4, "d", None), (5, "e", 1)],
+        "product_id long, brand string, purchases long",
+    )
+    top = build_top_products(products, {"by": "purchases", "n": 3})
+    assert top.columns.tolist() == ["rank", "product_id", "brand", "purchases"]
+    assert top.values.tolist() == [[1, 2, "b", 9], [2, 1, "a", 5], [3, 3, "c", 5]]
+
+
+def test_category_summary_adds_up_products_of_a_category(spark):
+    summary = spark.createDataFrame(
+        [(1, "a", 10, 1, 10.0), (2, "a", 30, 3, 30.0), (3, None, 5, 0, 0.0)],
+        "product_id long, category_code string, views long, purchases long, "
+        "revenue double",
+    )
+    table = build_category_summary(summary)
+    assert table.values.tolist() == [
+        ["a", 2, 40, 4, 40.0, 0.1],
+        ["(none)", 1, 5, 0, 0.0, 0.0],
+    ]

@@ -19,12 +19,6 @@ from ecom_recsys.dashboard import data
 from ecom_recsys.pipelines import SOURCES
 
 VIEWS = ["Overview", "User", "Products", "Segments", "Model"]
-# What ranks a source's products, and the table it is in.
-TOP_PRODUCTS = {
-    "events": ("analytics_summary@pandas", "purchases"),
-    "orders": ("products@pandas", "n_orders"),
-    "interactions": ("products@pandas", "users"),
-}
 # Kept for 30 s: a run that writes new outputs shows up without a restart.
 TTL = 30
 
@@ -118,21 +112,15 @@ def overview(config: data.Settings, source: str) -> None:
         st.info(outputs(config).missing_message(source, "model_metrics"))
     if source == "events":
         st.subheader("Conversion funnel")
-        analytics = need(
-            config,
-            source,
-            "analytics_summary@pandas",
-            tuple(column for _, column in data.FUNNEL),
-        )
-        if analytics is not None:
-            steps = data.funnel(analytics)
+        steps = need(config, source, "bi_funnel")  # four rows, from reporting
+        if steps is not None:
             left, right = st.columns([2, 1])
             left.bar_chart(steps, x="step", y="events", sort=False)
             right.dataframe(
                 steps,
                 hide_index=True,
                 column_config={
-                    "share_of_views": st.column_config.NumberColumn(format="percent")
+                    "share_of_viewers": st.column_config.NumberColumn(format="percent")
                 },
             )
 
@@ -198,21 +186,25 @@ def user(config: data.Settings, source: str) -> None:
 
 
 def products(config: data.Settings, source: str) -> None:
-    """The best-selling (or most used) products and categories."""
-    name, by = TOP_PRODUCTS[source]
+    """The best-selling (or most used) products and categories, from the small
+    tables reporting writes (not the tables with a row per product)."""
+    catalog = outputs(config).catalog
+    by = data.parameter(catalog, f"reporting.{source}.top_products")["by"]
     st.subheader(f"Top products by {by}")
-    items = need(config, source, name)
+    items = need(config, source, "top_products")
     if items is not None:
-        st.dataframe(data.top_rows(items, by))
-    if source == "events" and items is not None:
+        st.dataframe(items.set_index("rank"))
+    if source == "events":
         st.subheader("Categories")
-        st.dataframe(
-            data.event_categories(items),
-            hide_index=True,
-            column_config={
-                "conversion_rate": st.column_config.NumberColumn(format="percent")
-            },
-        )
+        categories = need(config, source, "category_summary")
+        if categories is not None:
+            st.dataframe(
+                categories,
+                hide_index=True,
+                column_config={
+                    "conversion_rate": st.column_config.NumberColumn(format="percent")
+                },
+            )
     elif source == "orders":
         st.subheader("Categories by revenue")
         categories = need(config, source, "category_aggregates@pandas")

@@ -25,14 +25,9 @@ from kedro.framework.project import pipelines as project_pipelines
 from kedro.framework.project import settings as project_settings
 from kedro.framework.startup import bootstrap_project
 from kedro.io import AbstractDataset, DataCatalog, DatasetError
+from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 
-FUNNEL = [
-    ("view", "views"),
-    ("cart", "carts"),
-    ("remove_from_cart", "remove_from_carts"),
-    ("purchase", "purchases"),
-]
 BASELINE = "popularity"
 
 
@@ -142,13 +137,32 @@ def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDatase
 
 
 def exists(catalog: DataCatalog, name: str) -> bool:
-    """True when ``name`` has been written (its latest version, if versioned)."""
-    return dataset(catalog, name).exists()
+    """True when ``name`` has a complete version to read.
+
+    A versioned pipeline dataset's ``exists()`` is false while its newest
+    version is incomplete (a run writing it, or killed while writing it); the
+    dashboard still shows the previous complete version then.
+    """
+    found = dataset(catalog, name)
+    if found.exists():
+        return True
+    try:
+        return (
+            isinstance(found, AbstractVersionedDataset)
+            and found.resolve_load_version() is not None
+        )
+    except DatasetError:  # no complete version at all
+        return False
 
 
 def load(catalog: DataCatalog, name: str, **load_args: Any) -> pd.DataFrame:
     """Read ``name``; e.g. ``columns=[...]`` and ``filters=[...]`` for Parquet."""
     return dataset(catalog, name, **load_args).load()
+
+
+def parameter(catalog: DataCatalog, key: str) -> Any:
+    """The value of parameter ``key`` (e.g. ``reporting.events.top_products``)."""
+    return catalog.load(f"params:{key}")
 
 
 def row_count(catalog: DataCatalog, name: str) -> int:
@@ -194,15 +208,6 @@ def rows_of(
         if len(found):
             return found
     return found if found is not None else pd.DataFrame(columns=columns or [column])
-
-
-def funnel(analytics_summary: pd.DataFrame) -> pd.DataFrame:
-    """Events per funnel step and their share of views, from per-product counts."""
-    totals = [int(analytics_summary[column].sum()) for _, column in FUNNEL]
-    table = pd.DataFrame({"step": [step for step, _ in FUNNEL], "events": totals})
-    views = totals[0]
-    table["share_of_views"] = table["events"] / views if views else float("nan")
-    return table
 
 
 def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
@@ -256,28 +261,6 @@ def top_rows(table: pd.DataFrame, by: str, n: int = 20) -> pd.DataFrame:
     top = table.nlargest(n, by).reset_index(drop=True)
     top.index = top.index + 1
     return top
-
-
-def event_categories(analytics_summary: pd.DataFrame) -> pd.DataFrame:
-    """Views, purchases and revenue per category (events), best sellers first."""
-    table = (
-        analytics_summary.assign(
-            category=analytics_summary["category_code"].fillna("(none)")
-        )
-        .groupby("category", as_index=False)
-        .agg(
-            products=("product_id", "count"),
-            views=("views", "sum"),
-            purchases=("purchases", "sum"),
-            revenue=("revenue", "sum"),
-        )
-    )
-    table["conversion_rate"] = table["purchases"] / table["views"].where(
-        table["views"] > 0
-    )
-    return table.sort_values(["revenue", "purchases"], ascending=False).reset_index(
-        drop=True
-    )
 
 
 def history_with_products(

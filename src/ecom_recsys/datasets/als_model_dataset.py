@@ -10,6 +10,7 @@ from kedro.io.core import AbstractVersionedDataset, DatasetError, Version
 from pyspark.ml.recommendation import ALSModel
 
 from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.versions import newest_version_complete
 
 # Spark writes item factors last; their _SUCCESS marker means the save finished.
 _COMPLETE_MARKER = "itemFactors/_SUCCESS"
@@ -53,7 +54,9 @@ class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
     pass through Kedro's default ``MemoryDataset`` (it cannot be deep-copied).
     Works on any path Hadoop can write (local, HDFS, S3A, ABFS); a version only
     counts as saved once Spark wrote its last part, so a killed run never leaves
-    a half-written model as the latest.
+    a half-written model as the latest; ``exists()`` is true only when the newest
+    version is complete, so ``kedro run --only-missing-outputs`` retrains after a
+    run killed while saving the model.
 
     Example:
         ```yaml
@@ -97,6 +100,8 @@ class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):
         data.write().overwrite().save(self._prefix + str(self._get_save_path()))
 
     def _exists(self) -> bool:
+        if self._version is not None and self._version.load is None:
+            return newest_version_complete(self)
         try:
             return _exists(self._prefix, str(self._get_load_path()))
         except DatasetError:

@@ -11,6 +11,7 @@ from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame
 
 from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.versions import newest_version_complete
 
 # Spark's job commit writes this marker after every part file is in place.
 SUCCESS_MARKER = "_SUCCESS"
@@ -44,7 +45,9 @@ class CommittedSparkDataset(SparkDatasetV2):
       ``kedro run --only-missing-outputs`` reruns the node that was interrupted;
     - with ``versioned: true`` the latest version is the latest *committed* one,
       so readers never see a half-written version, and the previous good version
-      stays the latest until a new one is complete;
+      stays the latest until a new one is complete; ``exists()`` is true only
+      when the *newest* version folder is committed, so a version a killed run
+      left half-written makes ``--only-missing-outputs`` rerun its node;
     - loading an uncommitted folder says what happened and what to run.
 
     Works on every Hadoop file system Spark writes to (local, HDFS, S3A, ABFS).
@@ -77,6 +80,8 @@ class CommittedSparkDataset(SparkDatasetV2):
         return super()._load()
 
     def _exists(self) -> bool:
+        if self._version is not None and self._version.load is None:
+            return newest_version_complete(self)
         try:
             return committed(self._protocol, str(self._get_load_path()))
         except VersionNotFoundError:

@@ -217,45 +217,28 @@ def select_rejected(checked: DataFrame) -> DataFrame:
     return checked.where(F.col("reject_reason").isNotNull()).select(*AUDIT_COLUMNS)
 
 
-def _reason_counts(checked: DataFrame) -> dict[str | None, int]:
-    # One row per reason: a handful, whatever the input size.
-    return {
-        r["reject_reason"]: r["count"]
-        for r in checked.groupBy("reject_reason").count().collect()
-    }
-
-
 def select_clean(
-    checked: DataFrame, max_rejected_share: float, table: str = "table"
+    checked: DataFrame,
+    data_quality: pd.DataFrame,
+    data_quality_files: pd.DataFrame,
+    max_rejected_share: float,
+    table: str = "table",
+    source: str = "<source>",
 ) -> DataFrame:
     """Accepted rows, typed, with exact duplicate rows removed.
 
-    This is the gate of the pipeline: it stops the run, before any later stage
-    reads the table, when the table has no rows or rejects more than
-    ``max_rejected_share`` of them.
+    This is the gate of the pipeline. It runs after the quarantine and both
+    data-quality reports are written (they are its inputs), and stops the run,
+    before any later stage reads the table, when the report shows the table has
+    no rows or rejects more than ``max_rejected_share`` of them.
 
     Raises:
-        DataQualityError: With the counts per reason and what to do.
+        DataQualityError: With the report's counts per reason and per file, and
+            where the quarantine and the reports are.
     """
-    counts = _reason_counts(checked)
-    rows_in = sum(counts.values())
-    rejected = {r: n for r, n in counts.items() if r is not None}
-    if rows_in == 0:
-        raise DataQualityError(
-            f"No data rows in the raw table '{table}'. Put the source's CSV files in "
-            "data/01_raw/<source>/ (see the README) or generate demo data with "
-            "`kedro run --pipelines=demo_data`."
-        )
-    share = sum(rejected.values()) / rows_in
-    if share > float(max_rejected_share):
-        lines = "\n".join(f"  {r}: {n}" for r, n in sorted(rejected.items()))
-        raise DataQualityError(
-            f"Table '{table}': {sum(rejected.values())} of {rows_in} rows "
-            f"({share:.2%}) were rejected, above max_rejected_share="
-            f"{max_rejected_share} (parameters_data_processing.yml). Rejected rows "
-            f"by reason:\n{lines}\nInspect the quarantine dataset "
-            f"<source>.{table}_rejected, fix the input, or raise the threshold."
-        )
+    check_rejected_share(
+        data_quality, data_quality_files, max_rejected_share, table, source
+    )
     columns = [c for c in checked.columns if c not in AUDIT_COLUMNS]
     return (
         checked.where(F.col("reject_reason").isNull())
@@ -264,11 +247,68 @@ def select_clean(
     )
 
 
-def _table_report(table: str, checked: DataFrame, clean: DataFrame) -> pd.DataFrame:
-    counts = _reason_counts(checked)
-    rows_in = sum(counts.values())
-    accepted = counts.pop(None, 0)
-    kept = clean.count()
+def check_rejected_share(
+    data_quality: pd.DataFrame,
+    data_quality_files: pd.DataFrame,
+    max_rejected_share: float,
+    table: str,
+    source: str = "<source>",
+) -> None:
+    """Raise ``DataQualityError`` when the report of ``table`` shows no rows, or a
+    rejected share above ``max_rejected_share``; the message gives the report's
+    counts per reason and per file."""
+    report = data_quality[data_quality["table"] == table]
+    rows_in = int(report["rows_in"].iloc[0]) if len(report) else 0
+    if rows_in == 0:
+        raise DataQualityError(
+            f"No data rows in the raw table '{table}'. Put the source's CSV files in "
+            f"data/01_raw/{source}/ (see the README) or generate demo data with "
+            f"`kedro run --pipelines=demo_data --namespaces={source}`."
+        )
+    rejected = {
+        outcome.removeprefix("rejected:"): int(n)
+        for outcome, n in zip(report["outcome"], report["rows"], strict=True)
+        if outcome.startswith("rejected:") and n
+    }
+    share = sum(rejected.values()) / rows_in
+    if share <= float(max_rejected_share):
+        return
+    reasons = "\n".join(f"  {r}: {n}" for r, n in sorted(rejected.items()))
+    files = data_quality_files[data_quality_files["table"] == table]
+    per_file = "\n".join(
+        f"  {f.file}: {f.rows_in} rows in = {f.accepted} accepted + {f.rejected} "
+        "rejected"
+        for f in files.itertuples()
+    )
+    raise DataQualityError(
+        f"Table '{table}': {sum(rejected.values())} of {rows_in} rows "
+        f"({share:.2%}) were rejected, above max_rejected_share="
+        f"{max_rejected_share} (parameters_data_processing.yml). Rejected rows "
+        f"by reason:\n{reasons}\nBy file:\n{per_file}\nThis run wrote the "
+        f"quarantine, {source}.{table}_rejected (02_intermediate/{source}/"
+        f"{table}_rejected.parquet: each rejected row with its reason, file and raw "
+        f"values), and the report, {source}.data_quality (08_reporting/{source}/"
+        "data_quality.csv). Fix the input, or raise the threshold."
+    )
+
+
+def _table_report(table: str, checked: DataFrame, rejected: DataFrame) -> pd.DataFrame:
+    # One row per reason: a handful, whatever the input size.
+    counts = {
+        r["reject_reason"]: r["count"]
+        for r in rejected.groupBy("reject_reason").count().collect()
+    }
+    # Accepted rows and distinct accepted rows (the clean table) in one pass.
+    columns = [c for c in checked.columns if c not in AUDIT_COLUMNS]
+    totals = (
+        checked.where(F.col("reject_reason").isNull())
+        .groupBy(*columns)
+        .count()
+        .agg(F.sum("count").alias("accepted"), F.count(F.lit(1)).alias("kept"))
+        .first()
+    )
+    accepted, kept = int(totals["accepted"] or 0), int(totals["kept"])
+    rows_in = accepted + sum(counts.values())
     outcome = [("kept", kept), ("duplicate", accepted - kept)] + [
         (f"rejected:{reason}", n) for reason, n in sorted(counts.items())
     ]
@@ -291,11 +331,12 @@ def _table_report(table: str, checked: DataFrame, clean: DataFrame) -> pd.DataFr
 def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     """Count rows in, kept, duplicated and rejected per reason, for every table.
 
-    For each table, rows in = kept + duplicates + rejected. (``select_clean``
-    already stopped the run if a table was empty or rejected too much.)
+    For each table, rows in = kept + duplicates + rejected; the rejected rows
+    are counted in the quarantine as written, so the report and the quarantine
+    agree. ``select_clean`` reads this report to decide whether the run goes on.
 
     Args:
-        **frames: ``<table>_checked`` and ``<table>_clean`` for every table.
+        **frames: ``<table>_checked`` and ``<table>_rejected`` for every table.
 
     Returns:
         ``table, rows_in, outcome, rows, share``; outcomes are ``kept``,
@@ -306,7 +347,7 @@ def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     )
     return pd.concat(
         [
-            _table_report(t, frames[f"{t}_checked"], frames[f"{t}_clean"])
+            _table_report(t, frames[f"{t}_checked"], frames[f"{t}_rejected"])
             for t in tables
         ],
         ignore_index=True,

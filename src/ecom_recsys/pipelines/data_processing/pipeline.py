@@ -1,5 +1,5 @@
-"""Data processing: for each raw table, checked rows -> clean table + quarantine,
-then one data-quality report per source."""
+"""Data processing: for each raw table, checked rows -> quarantine, then the
+data-quality reports of the source, then each clean table (the gate)."""
 
 from functools import partial, update_wrapper
 
@@ -51,9 +51,16 @@ def create_source_pipeline(source: str) -> Pipeline:
                 f"{table}_rejected",
                 name=f"quarantine_{table}",
             ),
+            # The gate: it reads the reports, so the quarantine and the reports
+            # of this run are written before it can stop the run.
             node(
-                _bind(select_clean, table=table),
-                [f"{table}_checked", "params:max_rejected_share"],
+                _bind(select_clean, table=table, source=source),
+                [
+                    f"{table}_checked",
+                    "data_quality",
+                    "data_quality_files",
+                    "params:max_rejected_share",
+                ],
                 f"{table}_clean",
                 name=f"clean_{table}",
             ),
@@ -61,7 +68,7 @@ def create_source_pipeline(source: str) -> Pipeline:
     frames = {
         f"{table}_{kind}": f"{table}_{kind}"
         for table in SCHEMAS[source]
-        for kind in ("checked", "clean")
+        for kind in ("checked", "rejected")
     }
     nodes.append(
         node(

@@ -75,6 +75,43 @@ def build_analytics_summary(events: DataFrame, products: DataFrame) -> DataFrame
     )
 
 
+def build_top_products(
+    products: DataFrame, top_products: dict[str, Any]
+) -> pd.DataFrame:
+    """The ``top_products.n`` products with the most ``top_products.by`` (ties:
+    the smaller product id), with ``rank`` from 1 and every column of ``products``.
+
+    Spark sorts; only those rows are local, so the dashboard reads a small file
+    instead of a table with a row per product.
+    """
+    by, n = top_products["by"], int(top_products["n"])
+    top = products.orderBy(F.desc_nulls_last(by), "product_id").limit(n).toPandas()
+    top.insert(0, "rank", range(1, len(top) + 1))
+    return top
+
+
+def build_category_summary(analytics_summary: DataFrame) -> pd.DataFrame:
+    """Per category (``(none)`` for products without one): products, views,
+    purchases, revenue and ``conversion_rate`` = purchases / views; best sellers
+    first. A row per category of the catalogue's taxonomy: a small table.
+    """
+    return (
+        analytics_summary.withColumn(
+            "category", F.coalesce("category_code", F.lit("(none)"))
+        )
+        .groupBy("category")
+        .agg(
+            F.count(F.lit(1)).alias("products"),
+            F.sum("views").alias("views"),
+            F.sum("purchases").alias("purchases"),
+            F.round(F.sum("revenue"), 2).alias("revenue"),
+        )
+        .withColumn("conversion_rate", F.col("purchases") / F.nullif("views", F.lit(0)))
+        .orderBy(F.desc("revenue"), F.desc("purchases"), "category")
+        .toPandas()
+    )
+
+
 def build_top_recommendations_pretty(
     recommendations: DataFrame,
     user_index: DataFrame,

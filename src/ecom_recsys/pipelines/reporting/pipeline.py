@@ -18,10 +18,12 @@ from .interactive import (
 )
 from .nodes import (
     build_analytics_summary,
+    build_category_summary,
     build_funnel,
     build_group_recommendations,
     build_model_metrics,
     build_popularity_long_tail,
+    build_top_products,
     build_top_recommendations_pretty,
     describe_order_lines,
     plot_category_aggregates,
@@ -35,10 +37,17 @@ from .nodes import (
 )
 
 
-def create_base_pipeline() -> Pipeline:
-    """Source-agnostic reporting on the modeling outputs."""
+def create_base_pipeline(product_table: str = "products") -> Pipeline:
+    """Source-agnostic reporting on the modeling outputs; ``product_table`` is
+    the per-product table the top products are taken from."""
     return Pipeline(
         [
+            node(
+                build_top_products,
+                [product_table, "params:top_products"],
+                "top_products",
+                name="build_top_products",
+            ),
             node(
                 build_model_metrics,
                 "ranking_metrics",
@@ -125,11 +134,19 @@ def create_events_pipeline() -> Pipeline:
                 "analytics_summary",
                 name="build_analytics_summary",
             ),
+            node(
+                build_category_summary,
+                "analytics_summary",
+                "category_summary",
+                name="build_category_summary",
+            ),
             node(build_funnel, "events_clean", "bi_funnel", name="build_funnel"),
             node(plot_funnel, "bi_funnel", "funnel_chart", name="plot_funnel"),
         ]
     )
-    return for_source(events + create_base_pipeline(), "events", "reporting")
+    return for_source(
+        events + create_base_pipeline("analytics_summary"), "events", "reporting"
+    )
 
 
 def create_orders_pipeline() -> Pipeline:

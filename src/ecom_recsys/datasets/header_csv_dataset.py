@@ -1,0 +1,56 @@
+"""``HeaderCSVDataset``: a CSV of any columns, each read as text, bad lines marked."""
+
+from __future__ import annotations
+
+from kedro_datasets._utils.databricks_utils import to_spark_path
+from kedro_datasets.spark import SparkDatasetV2
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StringType, StructField, StructType
+
+CORRUPT_COLUMN = "_corrupt_record"
+
+
+class HeaderCSVDataset(SparkDatasetV2):
+    """``spark.SparkDatasetV2`` for CSV files whose columns are only known from
+    their header (a generic interactions file, named in parameters).
+
+    Without a schema, Spark pads a line with too few fields with nulls and cuts
+    a line with too many short, silently. Here the header gives the schema:
+    every column a string, plus ``_corrupt_record``, which holds the raw text of
+    every line with the wrong number of fields (``mode: PERMISSIVE``), so the
+    pipeline can quarantine it as ``malformed_row``.
+
+    Spark only detects such lines when it parses every column, so the session
+    needs ``spark.sql.csv.parser.columnPruning.enabled: false`` (see
+    ``conf/base/spark.yml``) when a query reads only some of them.
+
+    Example:
+        ```yaml
+        interactions.raw_interactions:
+          type: ecom_recsys.datasets.HeaderCSVDataset
+          filepath: data/01_raw/interactions
+          file_format: csv
+          load_args: {header: true, pathGlobFilter: "*.csv"}
+        ```
+    """
+
+    def _load(self) -> DataFrame:
+        # Without a schema Spark reads only the first line, for the names.
+        header = super()._load().columns
+        schema = StructType(
+            [StructField(c, StringType()) for c in header if c != CORRUPT_COLUMN]
+            + [StructField(CORRUPT_COLUMN, StringType())]
+        )
+        options = {
+            **self._load_args,
+            "mode": "PERMISSIVE",
+            "columnNameOfCorruptRecord": CORRUPT_COLUMN,
+        }
+        path = to_spark_path(self._protocol, str(self._get_load_path()))
+        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+        return (
+            spark.read.schema(schema)
+            .format(self._file_format)
+            .options(**options)
+            .load(path)
+        )
