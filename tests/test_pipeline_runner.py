@@ -7,6 +7,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from kedro_datasets.pandas import CSVDataset
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ecom_recsys.datasets import ALSModelDataset
@@ -18,6 +19,16 @@ from ecom_recsys.pipelines import (
 )
 from ecom_recsys.pipelines.demo_data.nodes import generate_events
 from tests.conftest import PROJECT_PATH
+
+
+class _MaterialisedMemoryDataset(MemoryDataset):
+    """In memory, but a Spark DataFrame is computed once when saved, as a file
+    would be: later nodes read it instead of recomputing its whole lineage."""
+
+    def save(self, data):
+        if isinstance(data, DataFrame):
+            data = data.localCheckpoint(eager=True)
+        super().save(data)
 
 
 def _flatten(params: dict, prefix: str = "params:") -> dict:
@@ -60,6 +71,8 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         m.create_pipeline()
         for m in (data_processing, feature_engineering, modeling, reporting)
     ).only_nodes_with_namespaces(["events"])
+    for name in pipeline.all_outputs() - set(catalog.keys()):
+        catalog[name] = _MaterialisedMemoryDataset()
     SequentialRunner().run(pipeline, catalog)
 
     metrics = catalog["events.model_metrics"].load()
