@@ -1,7 +1,7 @@
 """Benchmark the events pipeline at a given size and write what it measured.
 
     python -m ecom_recsys.benchmark --events 1M 10M [--driver-memory 14g]
-    make benchmark EVENTS=1M,10M
+    make benchmark EVENTS="1M 10M" [BENCHMARK_ARGS="--driver-memory 14g"]
 
 For each size N it generates about N demo events in the REES46 schema (reused
 when already there), runs the whole events pipeline (``data_processing``,
