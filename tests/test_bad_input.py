@@ -245,7 +245,15 @@ CASES = [
         raises=ParameterError,
         params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
         error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
-        r"\['price'\]: Extra inputs are not permitted",
+        r"\['price'\]: not a known key \(misspelt\?\); see "
+        r"conf/base/parameters_data_processing.yml for the keys",
+    ),
+    BadInput(
+        "misspelt-modeling-key",
+        raises=ParameterError,
+        params=nested("modeling.events.recommend.candidate_item", 100),
+        error=r"modeling.events.recommend.candidate_item \(--params\) = 100: not a "
+        r"known key \(misspelt\?\); see conf/base/parameters_modeling.yml",
     ),
     BadInput(
         "cut-off-outside-the-data",

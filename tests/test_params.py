@@ -71,7 +71,8 @@ def test_a_runtime_value_is_named_as_params_and_a_file_value_by_its_file(
          "than or equal to 1"),
         ("max_iter", [], "grid.max_iter ({file}) = []: List should have at least 1 "
          "item after validation, not 0"),
-        ("ranks", [8], "grid.ranks ({file}) = [8]: Extra inputs are not permitted"),
+        ("ranks", [8], "grid.ranks ({file}) = [8]: not a known key (misspelt?); "
+         "see conf/base/parameters_modeling.yml for the keys"),
     ],
 )  # fmt: skip
 def test_tuning_grid_values_are_checked(base_params, key, values, expected):

@@ -21,6 +21,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class _Strict(BaseModel):
+    """A group whose keys are all known: a misspelt key is an error, not a
+    setting silently left at its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def _timestamp(value: Any) -> Any:
     try:
         datetime.fromisoformat(str(value))
@@ -31,7 +38,7 @@ def _timestamp(value: Any) -> Any:
     return value
 
 
-class Split(_Model):
+class Split(_Strict):
     test_start: str
     validation_start: str | None = None
 
@@ -43,7 +50,7 @@ class Split(_Model):
         return None if value is None else _timestamp(value)
 
 
-class InteractionWeights(_Model):
+class InteractionWeights(_Strict):
     # per key, so an error names the event type (event_types.cart)
     event_types: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
     transform: Literal["log1p", "none"] = "none"
@@ -54,18 +61,19 @@ class FeatureEngineering(_Model):
     split: Split
 
 
-class ALS(_Model):
+class ALS(_Strict):
     feedback: Literal["implicit", "explicit"] = "implicit"
     rank: int = Field(ge=1)
     reg_param: float = Field(ge=0)
     alpha: float = Field(ge=0)
     max_iter: int = Field(ge=1)
     seed: int
+    nonnegative: bool = False
     num_blocks: int = Field(ge=1)
     checkpoint_interval: int = Field(ge=1)
 
 
-class Recommend(_Model):
+class Recommend(_Strict):
     top_k: int = Field(ge=1)
     exclude: Literal["purchased", "seen", "none"]
     max_candidates: int = Field(ge=1)
@@ -73,7 +81,7 @@ class Recommend(_Model):
     candidate_items: int | None = Field(default=None, ge=1)
 
 
-class Evaluation(_Model):
+class Evaluation(_Strict):
     k: int = Field(ge=1)
     head_share: float = Field(default=0.2, gt=0, le=1)
 
@@ -95,16 +103,17 @@ class Grid(BaseModel):
     )
 
 
-class Tuning(_Model):
+class Tuning(_Strict):
     enabled: bool = False
     strategy: Literal["grid", "random"] = "grid"
     n_trials: int = Field(default=1, ge=1)
+    seed: int | None = None
     max_users: int | None = Field(default=None, ge=1)
     tolerance: float = Field(default=0.0, ge=0, lt=1)
     grid: Grid = Grid()
 
 
-class Baselines(_Model):
+class Baselines(_Strict):
     recent_window_days: int = Field(ge=1)
     seed: int
 
@@ -134,15 +143,15 @@ class DataProcessing(_Model):
     tables: dict[str, TableRules] = {}
 
 
-class GroupList(_Model):
+class GroupList(_Strict):
     top_k: int = Field(ge=1)
 
 
-class LongTail(_Model):
+class LongTail(_Strict):
     buckets: int = Field(ge=1)
 
 
-class TopProducts(_Model):
+class TopProducts(_Strict):
     by: str
     n: int = Field(ge=1)
 
@@ -218,7 +227,12 @@ def validate_parameters(
                     path = (group, source, *e["loc"])
                     key = ".".join(str(p) for p in path)
                     value = e.get("input")
-                    problems.append(f"{key} ({origin(*path)}) = {value!r}: {e['msg']}")
+                    message = e["msg"]
+                    if e["type"] == "extra_forbidden":
+                        message = "not a known key (misspelt?); see conf/base/" + (
+                            f"parameters_{group}.yml for the keys"
+                        )
+                    problems.append(f"{key} ({origin(*path)}) = {value!r}: {message}")
     if problems:
         raise ParameterError(
             "Invalid parameters (fix the file, or the --params override):\n  "
