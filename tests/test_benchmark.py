@@ -16,6 +16,7 @@ from ecom_recsys.benchmark import (
     demo_parameters,
     parse_size,
     prepare_conf,
+    spark_setting,
     summarise,
 )
 from ecom_recsys.hooks import NodeTimingHooks
@@ -29,6 +30,13 @@ def test_sizes_read_like_people_write_them():
     assert parse_size("1.5M") == 1_500_000
     with pytest.raises(Exception, match="not a size"):
         parse_size("ten")
+
+
+def test_spark_settings_need_a_key_and_a_value():
+    assert spark_setting("spark.a.b=x=y") == "spark.a.b=x=y"
+    for bad in ("spark.sql.shuffle.partitions", "=16"):
+        with pytest.raises(Exception, match="not a Spark setting"):
+            spark_setting(bad)
 
 
 def test_demo_size_grows_users_and_products_with_the_events():

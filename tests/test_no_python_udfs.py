@@ -20,6 +20,10 @@ PYTHON_ROW_APIS = {
     "applyInArrow",
     "applyInPandasWithState",
     "rdd",
+    "foreach",
+    "foreachPartition",
+    "foreachBatch",
+    "toLocalIterator",
 }
 
 

@@ -57,6 +57,17 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
+def spark_setting(text: str) -> str:
+    """``spark.x=y`` as given; anything without ``=`` is an argument error."""
+    key, sep, _ = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"not a Spark setting: {text!r} (KEY=VALUE, e.g. spark.sql.shuffle."
+            "partitions=16)"
+        )
+    return text
+
+
 def demo_parameters(events: int) -> dict[str, int]:
     """Demo users and products for about ``events`` events."""
     return {
@@ -373,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--spark-conf",
         nargs="*",
+        type=spark_setting,
         default=[],
         metavar="KEY=VALUE",
         help="other Spark settings for this benchmark",

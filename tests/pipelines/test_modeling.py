@@ -491,3 +491,8 @@ def test_the_cheapest_trial_within_the_tolerance_is_chosen():
     assert choose_trial(trials, 0.3) == 1  # everything: the smallest rank
     tied = trials.assign(ndcg=0.1)
     assert choose_trial(tied.assign(rank=32, max_iter=12)) == 0  # ties: earliest
+    # A trial that scored no user (NaN) is never chosen; when none scored, the
+    # error says which parameters to change.
+    assert choose_trial(trials.assign(ndcg=[None, 0.1, 0.2, None]), 0.6) == 1
+    with pytest.raises(ValueError, match=r"no trial could score.*tuning.max_users"):
+        choose_trial(trials.assign(ndcg=float("nan")))

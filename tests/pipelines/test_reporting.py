@@ -283,6 +283,8 @@ def test_top_products_are_the_n_best_by_a_column_ties_by_id(spark):
     top = build_top_products(products, {"by": "purchases", "n": 3})
     assert top.columns.tolist() == ["rank", "product_id", "brand", "purchases"]
     assert top.values.tolist() == [[1, 2, "b", 9], [2, 1, "a", 5], [3, 3, "c", 5]]
+    with pytest.raises(ValueError, match=r"top_products.by = 'sales' .*one of \["):
+        build_top_products(products, {"by": "sales", "n": 3})
 
 
 def test_category_summary_adds_up_products_of_a_category(spark):

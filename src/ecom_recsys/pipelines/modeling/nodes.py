@@ -669,8 +669,21 @@ def choose_trial(trials: pd.DataFrame, tolerance: float = 0.0) -> int:
     ALS costs about rank^2 to rank^3 per iteration, so a configuration that is a
     hair better but twice the rank is not worth it; with ``tolerance`` 0 this is
     simply the best (ties: the earlier trial).
+
+    Raises:
+        ValueError: When no trial could score a single validation user.
     """
-    good = trials[trials["ndcg"] >= (1.0 - tolerance) * trials["ndcg"].max()]
+    scored = trials[trials["ndcg"].notna()]
+    if scored.empty:
+        raise ValueError(
+            "Hyperparameter search: no trial could score any validation user (none "
+            "has interactions both before split.validation_start and in the "
+            "validation period, among the users sampled). Move "
+            "feature_engineering.<source>.split.validation_start, raise "
+            "modeling.<source>.tuning.max_users (null: all users), or set "
+            "modeling.<source>.tuning.enabled: false."
+        )
+    good = scored[scored["ndcg"] >= (1.0 - tolerance) * scored["ndcg"].max()]
     return int(good.sort_values(["rank", "max_iter", "trial"]).index[0])
 
 

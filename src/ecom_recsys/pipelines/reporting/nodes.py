@@ -83,8 +83,16 @@ def build_top_products(
 
     Spark sorts; only those rows are local, so the dashboard reads a small file
     instead of a table with a row per product.
+
+    Raises:
+        ValueError: When ``top_products.by`` is not a column of ``products``.
     """
     by, n = top_products["by"], int(top_products["n"])
+    if by not in products.columns:
+        raise ValueError(
+            f"reporting.<source>.top_products.by = {by!r} (parameters_reporting.yml) "
+            f"is not a column of the products table; use one of {products.columns}"
+        )
     top = products.orderBy(F.desc_nulls_last(by), "product_id").limit(n).toPandas()
     top.insert(0, "rank", range(1, len(top) + 1))
     return top
