@@ -151,24 +151,25 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
     """
     factors = model.itemFactors
     n_items = factors.count()
-    if n is not None and n < n_items:
-        popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
-        order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
-        ranked = popularity.withColumn("_rank", F.row_number().over(order))
-        ranked = ranked.localCheckpoint(eager=True)  # read twice
-        share = ranked.agg(
-            F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
-        ).first()[0]
-        logger.info(
-            "ALS scores the %d most popular of %d products (recommend.candidate_items),"
-            " which hold %.1f%% of the training pairs",
-            n,
-            n_items,
-            100 * (share or 0.0),
-        )
-        top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
-        factors = factors.join(top, "id", "left_semi")
-        n_items = n
+    if n is None or n >= n_items:
+        return model.copy().setBlockSize(max(4096, n_items))
+    popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
+    order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
+    ranked = popularity.withColumn("_rank", F.row_number().over(order))
+    ranked = ranked.localCheckpoint(eager=True)  # read twice
+    share = ranked.agg(
+        F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
+    ).first()[0]
+    logger.info(
+        "ALS scores the %d most popular of %d products (recommend.candidate_items),"
+        " which hold %.1f%% of the training pairs",
+        n,
+        n_items,
+        100 * (share or 0.0),
+    )
+    top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
+    # One partition: ALS cuts blocks per partition, and one block is the aim.
+    factors = factors.join(top, "id", "left_semi").coalesce(1)
     # ALSModel has no public constructor in PySpark; this one is the JVM's
     # (package-private in Scala, public in bytecode), with the same factors.
     jvm = train.sparkSession.sparkContext._jvm  # noqa: SLF001
@@ -178,7 +179,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
         model.userFactors._jdf,
         factors._jdf,  # noqa: SLF001
     )
-    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n_items))
+    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n))
     return ALSModel(java)
 
 
