@@ -191,6 +191,20 @@ def test_too_many_rejected_rows_stop_the_run_with_the_report(spark):
     assert "events.events_rejected (02_intermediate/events/events_rejected" in message
 
 
+def test_a_bad_table_stops_the_clean_tables_of_its_source_too(spark):
+    good = check_events(_raw(spark, [_with()]), PARAMS)
+    bad = check_events(_raw(spark, [_with(), _with(price="-1")]), PARAMS)
+    frames = {"events_checked": good, "other_checked": bad}
+    report = summarise_data_quality(
+        **frames,
+        **{f"{k[:-8]}_rejected": select_rejected(v) for k, v in frames.items()},
+    )
+    files = summarise_files(**frames)
+    with pytest.raises(DataQualityError, match="Table 'other': 1 of 2 rows"):
+        select_clean(good, report, files, 0.1, "events", "events")
+    assert select_clean(good, report, files, 0.5, "events", "events").count() == 1
+
+
 def test_empty_input_is_a_clear_error(spark):
     checked = check_events(_raw(spark, []), PARAMS)
     with pytest.raises(

@@ -230,15 +230,20 @@ def select_clean(
     This is the gate of the pipeline. It runs after the quarantine and both
     data-quality reports are written (they are its inputs), and stops the run,
     before any later stage reads the table, when the report shows the table has
-    no rows or rejects more than ``max_rejected_share`` of them.
+    no rows or rejects more than ``max_rejected_share`` of them. Every other
+    table of the source in the report is checked too, so a bad table stops the
+    run before any clean table of its source is replaced: the primary layer
+    never mixes tables of two runs.
 
     Raises:
         DataQualityError: With the report's counts per reason and per file, and
             where the quarantine and the reports are.
     """
-    check_rejected_share(
-        data_quality, data_quality_files, max_rejected_share, table, source
-    )
+    others = sorted(set(data_quality["table"]) - {table})
+    for name in [table, *others]:
+        check_rejected_share(
+            data_quality, data_quality_files, max_rejected_share, name, source
+        )
     columns = [c for c in checked.columns if c not in AUDIT_COLUMNS]
     return (
         checked.where(F.col("reject_reason").isNull())
