@@ -3,9 +3,11 @@
 A standalone master and one worker are started on 127.0.0.1 from the pyspark
 installation's own classes (``bin/spark-class``), and ``kedro run --env=cluster``
 runs the events pipeline against them in a separate process: the ``cluster``
-environment of ``conf/`` as it is, with the master URL and the data root taken
-from the environment (``SPARK_MASTER_URL``, ``ECOM_RECSYS_DATA_ROOT``), the
-test parameters and executors small enough for the test worker.
+environment's ``spark.yml`` and ``globals.yml``, with the master URL and the
+data root taken from the environment (``SPARK_MASTER_URL``,
+``ECOM_RECSYS_DATA_ROOT``) and executors small enough for the test worker. The
+parameters are ``conf/test``'s (small ALS, few trials), in place of the
+cluster's, which are sized for a real cluster.
 """
 
 from __future__ import annotations

@@ -88,7 +88,9 @@ class NodeTimingHooks:
     Spark is lazy: a node's work mostly happens when its outputs are saved, so a
     node's time runs from loading its first input to saving its last output.
     ``timings`` keeps ``(node name, seconds)`` of the last run (the benchmark
-    reads it); ``current`` names the node running now.
+    reads it); ``current`` names the node running now. One node at a time, as
+    Kedro's default ``SequentialRunner`` runs them: under a parallel or thread
+    runner the times of overlapping nodes would mix.
     """
 
     def __init__(self) -> None:
