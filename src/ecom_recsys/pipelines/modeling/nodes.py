@@ -200,8 +200,8 @@ def recommend_als(
     k = int(recommend["top_k"])
     excluded = excluded_items(train, recommend["exclude"])
     known = _users(train, users)
-    # Read three times below: computed once (a local checkpoint is cleaned up
-    # with the DataFrame, no unpersist to forget).
+    # Read three times below: computed once (a local checkpoint; its blocks go
+    # when the DataFrame is garbage-collected).
     needed = _needed(known, excluded, k, int(recommend["max_candidates"]))
     needed = needed.localCheckpoint(eager=True)
     limit = recommend.get("candidate_items")
@@ -618,14 +618,11 @@ def _sample_users(
     the same however large the data grows.
     """
     if max_users is not None:
-        n_users = train.select(USER).distinct().count()
+        known = _users(train, None)
+        n_users = known.count()
         if n_users > int(max_users):
             share = int(max_users) / n_users
-            chosen = (
-                train.select(USER)
-                .distinct()
-                .where(hash_uniform(F.lit(seed), F.col(USER)) < share)
-            )
+            chosen = known.where(hash_uniform(F.lit(seed), F.col(USER)) < share)
             train = train.join(chosen, USER, "left_semi")
             validation = validation.join(chosen, USER, "left_semi")
             logger.info(
