@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ecom_recsys.pipelines import SOURCES
+from ecom_recsys.names import SOURCES
 
 
 class _Model(BaseModel):

@@ -18,7 +18,6 @@ from ecom_recsys.spark_utils import hadoop_fs
 
 logger = logging.getLogger(__name__)
 
-CORRUPT_COLUMN = "_corrupt_record"
 _BLANK = frozenset(b" \t\r\n")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ecom_recsys.dashboard import data
-from ecom_recsys.pipelines import SOURCES
+from ecom_recsys.names import SOURCES
 
 VIEWS = ["Overview", "User", "Products", "Segments", "Model"]
 # Kept for 30 s: a run that writes new outputs shows up without a restart.

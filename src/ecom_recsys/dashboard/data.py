@@ -28,7 +28,7 @@ from kedro.io import AbstractDataset, DataCatalog, DatasetError
 from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 
-BASELINE = "popularity"
+from ecom_recsys.names import BASELINE
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StringType, StructField, StructType
 
-CORRUPT_COLUMN = "_corrupt_record"
+from ecom_recsys.names import CORRUPT_COLUMN
 
 
 class HeaderCSVDataset(SparkDatasetV2):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, pipeline
 
-SOURCES = ("events", "orders", "interactions")
-
 
 def for_source(
     base: Pipeline, source: str, group: str, inputs: dict[str, str] | None = None

@@ -17,9 +17,10 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from ecom_recsys.names import CORRUPT_COLUMN
+
 logger = logging.getLogger(__name__)
 
-CORRUPT_COLUMN = "_corrupt_record"
 AUDIT_COLUMNS = ["reject_reason", "source_file", "raw_record"]
 DEFAULT_TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
 

@@ -5,7 +5,8 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import SOURCES, for_source
+from ecom_recsys.names import SOURCES
+from ecom_recsys.pipelines import for_source
 from ecom_recsys.schemas import SCHEMAS
 
 from .nodes import (

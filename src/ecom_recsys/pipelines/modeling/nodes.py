@@ -14,12 +14,11 @@ from pyspark.ml.recommendation import ALS, ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from ecom_recsys.names import ALL_USERS, ITEM, USER
 from ecom_recsys.spark_utils import dense_index, hash_uniform
 
 logger = logging.getLogger(__name__)
 
-USER, ITEM = "user_idx", "item_idx"
-ALL_USERS = "all"  # the group of every user: overall popularity
 METRICS = {
     "precision": "precisionAtK",
     "recall": "recallAtK",

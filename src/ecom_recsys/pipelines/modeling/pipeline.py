@@ -2,7 +2,8 @@
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import SOURCES, for_source
+from ecom_recsys.names import SOURCES
+from ecom_recsys.pipelines import for_source
 
 from .nodes import (
     evaluate_recommendations,

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from pyspark.sql import DataFrame, Window  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-BASELINE = "popularity"
+from ecom_recsys.names import BASELINE, ITEM, SERVED_FROM, USER  # noqa: E402
+
 FUNNEL = ["view", "cart", "remove_from_cart", "purchase"]
 
 
@@ -230,9 +231,6 @@ def plot_funnel(funnel: pd.DataFrame) -> Figure:
     ax.margins(y=0.25)
     fig.tight_layout()
     return fig
-
-
-USER, ITEM = "user_idx", "item_idx"
 
 
 def build_popularity_long_tail(
@@ -513,13 +511,6 @@ def summarise_segments(customer_features: DataFrame) -> pd.DataFrame:
     table = pd.DataFrame([r.asDict() for r in rows])
     table["share"] = (table["customers"] / table["customers"].sum()).round(4)
     return table.sort_values("customers", ascending=False).reset_index(drop=True)
-
-
-SERVED_FROM = {
-    "model": "ALS",
-    "segment": "segment favourites",
-    "popularity": "popularity",
-}
 
 
 def plot_segments(segments: pd.DataFrame) -> Figure:

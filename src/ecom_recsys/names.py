@@ -1,0 +1,40 @@
+"""Names shared across stages, datasets and the dashboard: one home for each.
+
+Column names of the canonical tables, the group of all users, the model and
+baseline names of the metrics table, and the labels of where a served product
+came from. Change a name here and every reader and writer follows.
+"""
+
+from __future__ import annotations
+
+# The data sources, each with its own ingestion and the same downstream stages.
+SOURCES = ("events", "orders", "interactions")
+
+# Columns of the canonical tables.
+USER_ID, PRODUCT_ID = "user_id", "product_id"  # the source's own ids
+USER, ITEM = "user_idx", "item_idx"  # dense int ids that ALS needs
+GROUP = "group"  # a user's group: an RFM segment, or ALL_USERS
+
+# The group of every user: its list is overall popularity.
+ALL_USERS = "all"
+
+# Spark's column of a CSV line that did not parse (PERMISSIVE mode).
+CORRUPT_COLUMN = "_corrupt_record"
+
+# Models and baselines: the `model` column of ranking_metrics.
+ALS_MODEL = "als"
+POPULARITY = "popularity"
+RECENT_POPULARITY = "recent_popularity"
+RANDOM = "random"
+BASELINE = POPULARITY  # the baseline every model is compared with
+
+# Where a served product came from: the `source` column of served lists,
+# ``segment:<group>`` for a segment's popular products.
+FROM_MODEL = "model"
+FROM_SEGMENT = "segment"
+FROM_POPULARITY = "popularity"
+SERVED_FROM = {
+    FROM_MODEL: "ALS",
+    FROM_SEGMENT: "segment favourites",
+    FROM_POPULARITY: "popularity",
+}
