@@ -245,15 +245,16 @@ CASES = [
         raises=ParameterError,
         params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
         error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
-        r"\['price'\]: not a known key \(misspelt\?\); see "
-        r"conf/base/parameters_data_processing.yml for the keys",
+        r"\['price'\]: not a known key \(misspelt\?\); the keys are \['required', "
+        r"'allowed', 'non_negative', 'unique', 'timestamp_format'\]",
     ),
     BadInput(
         "misspelt-modeling-key",
         raises=ParameterError,
         params=nested("modeling.events.recommend.candidate_item", 100),
         error=r"modeling.events.recommend.candidate_item \(--params\) = 100: not a "
-        r"known key \(misspelt\?\); see conf/base/parameters_modeling.yml",
+        r"known key \(misspelt\?\); the keys are \['top_k', 'exclude', "
+        r"'max_candidates', 'min_interactions_for_model', 'candidate_items'\]",
     ),
     BadInput(
         "cut-off-outside-the-data",

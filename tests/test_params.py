@@ -7,8 +7,15 @@ import copy
 
 import pytest
 from kedro.config import OmegaConfigLoader
+from pydantic import ValidationError
 
-from ecom_recsys.params import ParameterError, validate_parameters
+from ecom_recsys.params import (
+    EvaluationParams,
+    Modeling,
+    ParameterError,
+    TuningParams,
+    validate_parameters,
+)
 from tests.conftest import PROJECT_PATH
 
 
@@ -34,12 +41,62 @@ def _set(params: dict, path: str, value) -> dict:
     return changed
 
 
-def test_an_environment_file_is_named_over_base(base_params):
+def test_the_file_that_sets_a_value_is_named(base_params):
+    # conf/test sets modeling.events.als.rank; modeling.orders.evaluation.k
+    # comes from base, and nothing sets orders.tuning.max_users (a default)
     bad = _set(base_params, "modeling.events.als.rank", 0)
-    with pytest.raises(
-        ParameterError, match=r"conf/test/parameters_modeling.yml \(over conf/base"
-    ):
+    bad = _set(bad, "modeling.orders.evaluation.k", 0)
+    bad["modeling"]["orders"]["tuning"]["max_users"] = 0
+    with pytest.raises(ParameterError) as error:
         validate_parameters(bad, PROJECT_PATH / "conf", "test")
+    lines = str(error.value).splitlines()[1:]
+    assert lines[0].startswith(
+        "  modeling.events.als.rank (conf/test/parameters_modeling.yml) = 0:"
+    )
+    assert lines[1].startswith(
+        "  modeling.orders.evaluation.k (conf/base/parameters_modeling.yml) = 0:"
+    )
+    assert lines[2].startswith(
+        "  modeling.orders.tuning.max_users (default in src/ecom_recsys/params.py)"
+    )
+
+
+def test_defaults_live_in_the_models():
+    tuning = TuningParams()
+    assert (tuning.enabled, tuning.n_trials, tuning.seed) == (False, 4, 42)
+    assert EvaluationParams().head_share == 0.2
+    assert Modeling.model_validate({}).recommend.min_interactions_for_model == 1
+
+
+def test_a_quoted_false_is_false_and_a_null_seed_is_an_error():
+    assert TuningParams.model_validate({"enabled": "false"}).enabled is False
+    with pytest.raises(ValidationError, match="seed"):
+        TuningParams.model_validate({"seed": None})
+
+
+def test_cut_offs_in_the_wrong_order_are_an_error(base_params):
+    bad = _set(
+        base_params, "feature_engineering.events.split.validation_start", "2019-11-01"
+    )
+    runtime = {"feature_engineering": {"events": {"split": {"validation_start": 1}}}}
+    with pytest.raises(ParameterError) as error:
+        validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
+    (line,) = str(error.value).splitlines()[1:]
+    assert line == (
+        "  feature_engineering.events.split (--params) = {'validation_start': "
+        "'2019-11-01', 'test_start': '2019-10-22 00:00:00'}: Value error, "
+        "validation_start (2019-11-01) must come before test_start "
+        "(2019-10-22 00:00:00)"
+    )
+
+
+def test_a_misspelt_group_is_an_error(base_params):
+    bad = {**base_params, "modelling": {"events": {"als": {"rank": 64}}}}
+    runtime = {"modelling": {"events": {"als": {"rank": 64}}}}
+    with pytest.raises(ParameterError) as error:
+        validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
+    (line,) = str(error.value).splitlines()[1:]
+    assert line.startswith("  modelling (--params): not a known group (misspelt?)")
 
 
 def test_a_runtime_value_is_named_as_params_and_a_file_value_by_its_file(
@@ -72,13 +129,13 @@ def test_a_runtime_value_is_named_as_params_and_a_file_value_by_its_file(
         ("max_iter", [], "grid.max_iter ({file}) = []: List should have at least 1 "
          "item after validation, not 0"),
         ("ranks", [8], "grid.ranks ({file}) = [8]: not a known key (misspelt?); "
-         "see conf/base/parameters_modeling.yml for the keys"),
+         "the keys are ['rank', 'reg_param', 'alpha', 'max_iter']"),
     ],
 )  # fmt: skip
 def test_tuning_grid_values_are_checked(base_params, key, values, expected):
     bad = _set(base_params, f"modeling.events.tuning.grid.{key}", values)
+    runtime = {"modeling": {"events": {"tuning": {"grid": {key: values}}}}}
     with pytest.raises(ParameterError) as error:
-        validate_parameters(bad, PROJECT_PATH / "conf", "base")
+        validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
     (line,) = str(error.value).splitlines()[1:]
-    file = "conf/base/parameters_modeling.yml"
-    assert line == "  modeling.events.tuning." + expected.format(file=file)
+    assert line == "  modeling.events.tuning." + expected.format(file="--params")

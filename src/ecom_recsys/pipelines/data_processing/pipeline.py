@@ -5,8 +5,7 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.names import SOURCES
-from ecom_recsys.pipelines import for_source
+from ecom_recsys.pipelines import for_sources
 from ecom_recsys.schemas import SCHEMAS
 
 from .nodes import (
@@ -24,25 +23,14 @@ def _bind(func, **kwargs):
     return update_wrapper(partial(func, **kwargs), func)
 
 
-def create_source_pipeline(source: str) -> Pipeline:
-    """Validation of every raw table of ``source`` (datasets without namespace)."""
-    nodes = []
-    for table, schema in SCHEMAS[source].items():
-        raw = f"raw_{table}"
-        if source == "interactions":  # a generic file: its columns are named in params
-            nodes.append(
-                node(
-                    rename_columns,
-                    [raw, "params:columns"],
-                    f"{table}_renamed",
-                    name=f"rename_{table}_columns",
-                )
-            )
-            raw = f"{table}_renamed"
-        nodes += [
+def validate_table(table: str, schema: dict[str, str], source: str) -> Pipeline:
+    """Checked rows of ``raw_<table>``, its quarantine, and its clean rows (the
+    gate, which reads the source's reports)."""
+    return Pipeline(
+        [
             node(
                 _bind(check_rows, schema=schema),
-                inputs=[raw, f"params:tables.{table}"],
+                inputs=[f"raw_{table}", f"params:tables.{table}"],
                 outputs=f"{table}_checked",
                 name=f"check_{table}",
             ),
@@ -66,33 +54,55 @@ def create_source_pipeline(source: str) -> Pipeline:
                 name=f"clean_{table}",
             ),
         ]
-    frames = {
-        f"{table}_{kind}": f"{table}_{kind}"
-        for table in SCHEMAS[source]
-        for kind in ("checked", "rejected")
-    }
-    nodes.append(
-        node(
-            summarise_data_quality,
-            inputs=frames,
-            outputs="data_quality",
-            name="summarise_data_quality",
-        )
     )
-    nodes.append(
-        node(
-            summarise_files,
-            inputs={f"{t}_checked": f"{t}_checked" for t in SCHEMAS[source]},
-            outputs="data_quality_files",
-            name="summarise_data_quality_files",
-        )
+
+
+def validate_source(source: str) -> Pipeline:
+    """Every table of ``source`` validated, and the source's two data-quality
+    reports (rows per reason, and per file)."""
+    tables = SCHEMAS[source]
+    reports = Pipeline(
+        [
+            node(
+                summarise_data_quality,
+                inputs={
+                    f"{t}_{kind}": f"{t}_{kind}"
+                    for t in tables
+                    for kind in ("checked", "rejected")
+                },
+                outputs="data_quality",
+                name="summarise_data_quality",
+            ),
+            node(
+                summarise_files,
+                inputs={f"{t}_checked": f"{t}_checked" for t in tables},
+                outputs="data_quality_files",
+                name="summarise_data_quality_files",
+            ),
+        ]
     )
-    return Pipeline(nodes)
+    checks = [validate_table(t, schema, source) for t, schema in tables.items()]
+    return sum(checks, Pipeline([])) + reports
+
+
+# A generic interactions file: its columns get their canonical names first.
+GENERIC_COLUMNS = Pipeline(
+    [
+        node(
+            rename_columns,
+            ["raw_interactions", "params:columns"],
+            "interactions_renamed",
+            name="rename_interactions_columns",
+        )
+    ]
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Data processing for every source."""
-    return sum(
-        (for_source(create_source_pipeline(s), s, "data_processing") for s in SOURCES),
-        Pipeline([]),
+    return for_sources(
+        "data_processing",
+        validate_source,
+        extras={"interactions": GENERIC_COLUMNS},
+        reads={"interactions": {"raw_interactions": "interactions_renamed"}},
     )

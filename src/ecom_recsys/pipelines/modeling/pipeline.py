@@ -2,8 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.names import SOURCES
-from ecom_recsys.pipelines import for_source
+from ecom_recsys.pipelines import for_sources
 
 from .nodes import (
     evaluate_recommendations,
@@ -18,106 +17,99 @@ from .nodes import (
     tune_als,
 )
 
-
-def create_base_pipeline() -> Pipeline:
-    """Source-agnostic modeling on canonical ``train`` and ``test`` tables."""
-    return Pipeline(
-        [
-            node(
-                tune_als,
-                inputs=[
-                    "tuning_train",
-                    "validation",
-                    "params:als",
-                    "params:tuning",
-                    "params:recommend",
-                    "params:evaluation",
-                ],
-                outputs=["tuning_trials", "best_als_params"],
-                name="tune_als",
-            ),
-            node(
-                train_als, ["train", "best_als_params"], "als_model", name="train_als"
-            ),
-            node(
-                recommend_als,
-                inputs=["als_model", "train", "params:recommend"],
-                outputs="als_recommendations",
-                name="recommend_als",
-            ),
-            node(
-                popular_items,
-                inputs=["train", "params:recommend"],
-                outputs="popular_items",
-                name="rank_popular_items",
-            ),
-            node(
-                recommend_popular,
-                inputs=["popular_items", "train", "params:recommend", "test"],
-                outputs="popularity_recommendations",
-                name="recommend_popular",
-            ),
-            node(
-                recent_popular_items,
-                inputs=["train", "params:recommend", "params:baselines"],
-                outputs="recent_popular_items",
-                name="rank_recent_popular_items",
-            ),
-            node(
-                recommend_popular,
-                inputs=["recent_popular_items", "train", "params:recommend", "test"],
-                outputs="recent_popularity_recommendations",
-                name="recommend_recent_popular",
-            ),
-            node(
-                recommend_random,
-                inputs=["train", "params:recommend", "params:baselines", "test"],
-                outputs="random_recommendations",
-                name="recommend_random",
-            ),
-            node(
-                evaluate_recommendations,
-                inputs={
-                    "train": "train",
-                    "test": "test",
-                    "evaluation": "params:evaluation",
-                    "model": "als_model",
-                    "als_params": "best_als_params",
-                    "als": "als_recommendations",
-                    "popularity": "popularity_recommendations",
-                    "recent_popularity": "recent_popularity_recommendations",
-                    "random": "random_recommendations",
-                },
-                outputs="ranking_metrics",
-                name="evaluate_recommendations",
-            ),
-            node(
-                group_popular_items,
-                inputs=["train", "user_groups", "params:recommend"],
-                outputs="group_items",
-                name="rank_popular_items_per_group",
-            ),
-            node(
-                serve_recommendations,
-                inputs=[
-                    "als_recommendations",
-                    "group_items",
-                    "user_groups",
-                    "interactions",
-                    "user_index",
-                    "product_index",
-                    "params:recommend",
-                ],
-                outputs="served_recommendations",
-                name="serve_recommendations",
-            ),
-        ]
-    )
+# Source-agnostic modeling on canonical ``train`` and ``test`` tables.
+SHARED = Pipeline(
+    [
+        node(
+            tune_als,
+            inputs=[
+                "tuning_train",
+                "validation",
+                "params:als",
+                "params:tuning",
+                "params:recommend",
+                "params:evaluation",
+            ],
+            outputs=["tuning_trials", "best_als_params"],
+            name="tune_als",
+        ),
+        node(train_als, ["train", "best_als_params"], "als_model", name="train_als"),
+        node(
+            recommend_als,
+            inputs=["als_model", "train", "params:recommend"],
+            outputs="als_recommendations",
+            name="recommend_als",
+        ),
+        node(
+            popular_items,
+            inputs=["train", "params:recommend"],
+            outputs="popular_items",
+            name="rank_popular_items",
+        ),
+        node(
+            recommend_popular,
+            inputs=["popular_items", "train", "params:recommend", "test"],
+            outputs="popularity_recommendations",
+            name="recommend_popular",
+        ),
+        node(
+            recent_popular_items,
+            inputs=["train", "params:recommend", "params:baselines"],
+            outputs="recent_popular_items",
+            name="rank_recent_popular_items",
+        ),
+        node(
+            recommend_popular,
+            inputs=["recent_popular_items", "train", "params:recommend", "test"],
+            outputs="recent_popularity_recommendations",
+            name="recommend_recent_popular",
+        ),
+        node(
+            recommend_random,
+            inputs=["train", "params:recommend", "params:baselines", "test"],
+            outputs="random_recommendations",
+            name="recommend_random",
+        ),
+        node(
+            evaluate_recommendations,
+            inputs={
+                "train": "train",
+                "test": "test",
+                "evaluation": "params:evaluation",
+                "model": "als_model",
+                "als_params": "best_als_params",
+                "als": "als_recommendations",
+                "popularity": "popularity_recommendations",
+                "recent_popularity": "recent_popularity_recommendations",
+                "random": "random_recommendations",
+            },
+            outputs="ranking_metrics",
+            name="evaluate_recommendations",
+        ),
+        node(
+            group_popular_items,
+            inputs=["train", "user_groups", "params:recommend"],
+            outputs="group_items",
+            name="rank_popular_items_per_group",
+        ),
+        node(
+            serve_recommendations,
+            inputs=[
+                "als_recommendations",
+                "group_items",
+                "user_groups",
+                "interactions",
+                "user_index",
+                "product_index",
+                "params:recommend",
+            ],
+            outputs="served_recommendations",
+            name="serve_recommendations",
+        ),
+    ]
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Modeling for every source."""
-    return sum(
-        (for_source(create_base_pipeline(), s, "modeling") for s in SOURCES),
-        Pipeline([]),
-    )
+    return for_sources("modeling", SHARED)

@@ -3,7 +3,7 @@ and tidy BI exports (``08_reporting/<source>/bi/``)."""
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.pipelines import for_source
+from ecom_recsys.pipelines import for_sources
 
 from .bi import (
     export_customers,
@@ -36,169 +36,167 @@ from .nodes import (
     summarise_segments,
 )
 
-
-def create_base_pipeline(product_table: str = "products") -> Pipeline:
-    """Source-agnostic reporting on the modeling outputs; ``product_table`` is
-    the per-product table the top products are taken from."""
-    return Pipeline(
-        [
-            node(
-                build_top_products,
-                [product_table, "params:top_products"],
-                "top_products",
-                name="build_top_products",
-            ),
-            node(
-                build_model_metrics,
-                "ranking_metrics",
-                "model_metrics",
-                name="build_model_metrics",
-            ),
-            node(
-                build_top_recommendations_pretty,
-                ["served_recommendations", "user_index", "product_index", "products"],
-                "top_recommendations_pretty",
-                name="build_top_recommendations_pretty",
-            ),
-            node(
-                build_group_recommendations,
-                ["group_items", "product_index", "products", "params:recommend"],
-                "group_recommendations",
-                name="build_group_recommendations",
-            ),
-            node(
-                plot_model_metrics,
-                "model_metrics",
-                "model_metrics_chart",
-                name="plot_model_metrics",
-            ),
-            node(
-                build_popularity_long_tail,
-                [
-                    "train",
-                    "als_recommendations",
-                    "served_recommendations",
-                    "params:long_tail",
-                ],
-                "bi_popularity_long_tail",
-                name="build_popularity_long_tail",
-            ),
-            node(
-                plot_popularity_long_tail,
-                "bi_popularity_long_tail",
-                "popularity_long_tail_chart",
-                name="plot_popularity_long_tail",
-            ),
-            node(
-                plot_model_metrics_interactive,
-                "model_metrics",
-                "model_metrics_interactive",
-                name="plot_model_metrics_interactive",
-            ),
-            node(
-                plot_popularity_long_tail_interactive,
-                "bi_popularity_long_tail",
-                "popularity_long_tail_interactive",
-                name="plot_popularity_long_tail_interactive",
-            ),
-            node(
-                plot_tuning_trials,
-                "tuning_trials",
-                "tuning_trials_chart",
-                name="plot_tuning_trials",
-            ),
-            node(export_metrics, "model_metrics", "bi_metrics", name="export_metrics"),
-            node(
-                export_recommendations,
-                "top_recommendations_pretty",
-                "bi_recommendations",
-                name="export_recommendations",
-            ),
-            node(
-                export_products,
-                ["products", "interactions", "top_recommendations_pretty"],
-                "bi_products",
-                name="export_products",
-            ),
-        ]
-    )
+# Source-agnostic reporting on the modeling outputs. ``product_summary`` is the
+# per-product table the top products are taken from (see ``create_pipeline``).
+SHARED = Pipeline(
+    [
+        node(
+            build_top_products,
+            ["product_summary", "params:top_products"],
+            "top_products",
+            name="build_top_products",
+        ),
+        node(
+            build_model_metrics,
+            "ranking_metrics",
+            "model_metrics",
+            name="build_model_metrics",
+        ),
+        node(
+            build_top_recommendations_pretty,
+            ["served_recommendations", "user_index", "product_index", "products"],
+            "top_recommendations_pretty",
+            name="build_top_recommendations_pretty",
+        ),
+        node(
+            build_group_recommendations,
+            ["group_items", "product_index", "products", "params:recommend"],
+            "group_recommendations",
+            name="build_group_recommendations",
+        ),
+        node(
+            plot_model_metrics,
+            "model_metrics",
+            "model_metrics_chart",
+            name="plot_model_metrics",
+        ),
+        node(
+            build_popularity_long_tail,
+            [
+                "train",
+                "als_recommendations",
+                "served_recommendations",
+                "params:long_tail",
+            ],
+            "bi_popularity_long_tail",
+            name="build_popularity_long_tail",
+        ),
+        node(
+            plot_popularity_long_tail,
+            "bi_popularity_long_tail",
+            "popularity_long_tail_chart",
+            name="plot_popularity_long_tail",
+        ),
+        node(
+            plot_model_metrics_interactive,
+            "model_metrics",
+            "model_metrics_interactive",
+            name="plot_model_metrics_interactive",
+        ),
+        node(
+            plot_popularity_long_tail_interactive,
+            "bi_popularity_long_tail",
+            "popularity_long_tail_interactive",
+            name="plot_popularity_long_tail_interactive",
+        ),
+        node(
+            plot_tuning_trials,
+            "tuning_trials",
+            "tuning_trials_chart",
+            name="plot_tuning_trials",
+        ),
+        node(export_metrics, "model_metrics", "bi_metrics", name="export_metrics"),
+        node(
+            export_recommendations,
+            "top_recommendations_pretty",
+            "bi_recommendations",
+            name="export_recommendations",
+        ),
+        node(
+            export_products,
+            ["products", "interactions", "top_recommendations_pretty"],
+            "bi_products",
+            name="export_products",
+        ),
+    ]
+)
 
 
-def create_events_pipeline() -> Pipeline:
-    """Clickstream reports: per-product funnel analytics and the funnel chart."""
-    events = Pipeline(
-        [
-            node(
-                build_analytics_summary,
-                ["events_clean", "products"],
-                "analytics_summary",
-                name="build_analytics_summary",
-            ),
-            node(
-                build_category_summary,
-                "analytics_summary",
-                "category_summary",
-                name="build_category_summary",
-            ),
-            node(build_funnel, "events_clean", "bi_funnel", name="build_funnel"),
-            node(plot_funnel, "bi_funnel", "funnel_chart", name="plot_funnel"),
-        ]
-    )
-    return for_source(
-        events + create_base_pipeline("analytics_summary"), "events", "reporting"
-    )
+# Clickstream reports: per-product funnel analytics and the funnel chart.
+EVENTS = Pipeline(
+    [
+        node(
+            build_analytics_summary,
+            ["events_clean", "products"],
+            "analytics_summary",
+            name="build_analytics_summary",
+        ),
+        node(
+            build_category_summary,
+            "analytics_summary",
+            "category_summary",
+            name="build_category_summary",
+        ),
+        node(build_funnel, "events_clean", "bi_funnel", name="build_funnel"),
+        node(plot_funnel, "bi_funnel", "funnel_chart", name="plot_funnel"),
+    ]
+)
 
 
-def create_orders_pipeline() -> Pipeline:
-    """Olist reports: descriptive statistics, distributions, categories, segments."""
-    orders = Pipeline(
-        [
-            node(
-                describe_order_lines,
-                "order_lines",
-                "order_statistics",
-                name="describe_order_lines",
-            ),
-            node(
-                plot_order_distributions,
-                "order_lines",
-                "order_distributions_chart",
-                name="plot_order_distributions",
-            ),
-            node(
-                plot_category_aggregates,
-                "category_aggregates",
-                "categories_chart",
-                name="plot_category_aggregates",
-            ),
-            node(
-                summarise_segments,
-                "customer_features",
-                "segment_summary",
-                name="summarise_segments",
-            ),
-            node(
-                export_segments,
-                ["segment_summary", "top_recommendations_pretty", "customer_features"],
-                "bi_segments",
-                name="export_segments",
-            ),
-            node(plot_segments, "bi_segments", "segments_chart", name="plot_segments"),
-            node(
-                export_customers,
-                "customer_features",
-                "bi_customers",
-                name="export_customers",
-            ),
-        ]
-    )
-    return for_source(orders + create_base_pipeline(), "orders", "reporting")
+# Olist reports: descriptive statistics, distributions, categories, segments.
+ORDERS = Pipeline(
+    [
+        node(
+            describe_order_lines,
+            "order_lines",
+            "order_statistics",
+            name="describe_order_lines",
+        ),
+        node(
+            plot_order_distributions,
+            "order_lines",
+            "order_distributions_chart",
+            name="plot_order_distributions",
+        ),
+        node(
+            plot_category_aggregates,
+            "category_aggregates",
+            "categories_chart",
+            name="plot_category_aggregates",
+        ),
+        node(
+            summarise_segments,
+            "customer_features",
+            "segment_summary",
+            name="summarise_segments",
+        ),
+        node(
+            export_segments,
+            ["segment_summary", "top_recommendations_pretty", "customer_features"],
+            "bi_segments",
+            name="export_segments",
+        ),
+        node(plot_segments, "bi_segments", "segments_chart", name="plot_segments"),
+        node(
+            export_customers,
+            "customer_features",
+            "bi_customers",
+            name="export_customers",
+        ),
+    ]
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Reporting for every source."""
-    return (
-        create_events_pipeline()
-        + create_orders_pipeline()
-        + for_source(create_base_pipeline(), "interactions", "reporting")
+    """Reporting for every source; top products come from the events' funnel
+    analytics, and from the per-product table of the other sources."""
+    return for_sources(
+        "reporting",
+        SHARED,
+        extras={"events": EVENTS, "orders": ORDERS},
+        reads={
+            "events": {"product_summary": "analytics_summary"},
+            "orders": {"product_summary": "products"},
+            "interactions": {"product_summary": "products"},
+        },
     )
