@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from ecom_recsys.params import ParameterError
-from ecom_recsys.pipelines.data_processing.nodes import DataQualityError
+from ecom_recsys.pipelines.data_processing.quarantine import DataQualityError
 from ecom_recsys.raw_checks import RawDataError
 from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
 from tests.conftest import make_project, run
@@ -183,8 +183,7 @@ CASES = [
         "rank-below-1-in-a-conf-file",
         raises=ParameterError,
         conf={"parameters_modeling.yml": "modeling: {events: {als: {rank: 0}}}\n"},
-        error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml \(over "
-        r"conf/base/parameters_modeling.yml\)\) = 0: "
+        error=r"modeling.events.als.rank \(conf/test/parameters_modeling.yml\) = 0: "
         r"Input should be greater than or equal to 1",
     ),
     BadInput(

@@ -139,3 +139,21 @@ def test_tuning_grid_values_are_checked(base_params, key, values, expected):
         validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
     (line,) = str(error.value).splitlines()[1:]
     assert line == "  modeling.events.tuning." + expected.format(file="--params")
+
+
+def test_table_rules_name_known_tables_and_columns(base_params):
+    bad = _set(base_params, "data_processing.events.tables.events.required", ["colour"])
+    bad = _set(bad, "data_processing.orders.tables.geolocation", {"required": []})
+    runtime = {"data_processing": {"orders": {"tables": {"geolocation": {}}}}}
+    with pytest.raises(ParameterError) as error:
+        validate_parameters(bad, PROJECT_PATH / "conf", "base", runtime)
+    assert str(error.value).splitlines()[1:] == [
+        "  data_processing.events.tables.events.required "
+        "(conf/base/parameters_data_processing.yml): names unknown column(s) "
+        "['colour']; the table has ['event_time', 'event_type', 'product_id', "
+        "'category_id', 'category_code', 'brand', 'price', 'user_id', "
+        "'user_session']",
+        "  data_processing.orders.tables.geolocation (--params): not a table of "
+        "orders; the tables are ['orders', 'order_items', 'customers', 'sellers', "
+        "'order_reviews', 'order_payments', 'products', 'category_translation']",
+    ]

@@ -6,10 +6,13 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 
-from ecom_recsys.pipelines.data_processing.nodes import (
-    check_rows,
+from ecom_recsys.params import TableRules
+from ecom_recsys.pipelines.data_processing.checks import check_rows
+from ecom_recsys.pipelines.data_processing.quarantine import (
     select_clean,
     select_rejected,
+)
+from ecom_recsys.pipelines.data_processing.reports import (
     summarise_data_quality,
     summarise_files,
 )
@@ -33,7 +36,9 @@ def test_real_rees46_rows_pass_the_catalog_reader_and_validation(spark):
         "events.raw_events"
     ].load()
     rules = loader["parameters"]["data_processing"]["events"]["tables"]["events"]
-    checked = check_rows(raw, dict(rules), EVENTS["events"]).persist()
+    checked = check_rows(
+        raw, TableRules.model_validate(rules), EVENTS["events"]
+    ).persist()
     assert checked.count() == 17_433
     assert checked.where("reject_reason is not null").count() == 0
     counts = {

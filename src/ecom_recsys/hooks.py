@@ -63,8 +63,10 @@ class SparkHooks:
     def after_context_created(self, context: KedroContext) -> None:
         """Check the parameters, then build the SparkSession before any Spark
         dataset is created."""
+        # The raw values: context.params would run Kedro's own validation of
+        # the typed node inputs first, with less helpful messages.
         validate_parameters(
-            context.params,
+            context.config_loader["parameters"],
             Path(context.config_loader.conf_source),
             context.env,
             context.config_loader.runtime_params,

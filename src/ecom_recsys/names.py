@@ -21,6 +21,9 @@ ALL_USERS = "all"
 # Spark's column of a CSV line that did not parse (PERMISSIVE mode).
 CORRUPT_COLUMN = "_corrupt_record"
 
+# What the quarantine keeps of a rejected row: why, from which file, its values.
+AUDIT_COLUMNS = ["reject_reason", "source_file", "raw_record"]
+
 # Models and baselines: the `model` column of ranking_metrics.
 ALS_MODEL = "als"
 POPULARITY = "popularity"

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ecom_recsys.names import SOURCES
+from ecom_recsys.schemas import SCHEMAS
 
 
 class Params(BaseModel):
@@ -341,6 +342,30 @@ def _problem(
     return f"{key} ({where}) = {error.get('input')!r}: {message}"
 
 
+def _table_problems(source: str, tables: Mapping[str, Any]) -> list[tuple[tuple, str]]:
+    """Rules for a table the source does not have, or naming a column its
+    table does not have, as (key path, message)."""
+    problems = []
+    for table, rules in (tables or {}).items():
+        path = ("data_processing", source, "tables", table)
+        if table not in SCHEMAS[source]:
+            known = list(SCHEMAS[source])
+            problems.append((path, f"not a table of {source}; the tables are {known}"))
+            continue
+        for key, named in (rules or {}).items():
+            columns = [named] if isinstance(named, str) else list(named or [])
+            unknown = [c for c in columns if c not in SCHEMAS[source][table]]
+            if key != "timestamp_format" and unknown:
+                problems.append(
+                    (
+                        (*path, key),
+                        f"names unknown column(s) {unknown}; the table has "
+                        f"{list(SCHEMAS[source][table])}",
+                    )
+                )
+    return problems
+
+
 def validate_parameters(
     params: Mapping[str, Any],
     conf: Path | None = None,
@@ -376,6 +401,11 @@ def validate_parameters(
                     path = (stage, source, *e["loc"])
                     where = origin(path, conf, env, runtime_params)
                     problems.append(_problem(e, path, where, model))
+                continue
+            if stage == "data_processing":
+                for path, message in _table_problems(source, values.get("tables")):
+                    where = origin(path, conf, env, runtime_params)
+                    problems.append(f"{'.'.join(path)} ({where}): {message}")
     if problems:
         raise ParameterError(
             "Invalid parameters (fix the file, or the --params override):\n  "

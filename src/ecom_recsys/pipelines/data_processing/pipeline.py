@@ -8,14 +8,9 @@ from kedro.pipeline import Pipeline, node
 from ecom_recsys.pipelines import for_sources
 from ecom_recsys.schemas import SCHEMAS
 
-from .nodes import (
-    check_rows,
-    rename_columns,
-    select_clean,
-    select_rejected,
-    summarise_data_quality,
-    summarise_files,
-)
+from .checks import check_rows, rename_columns
+from .quarantine import select_clean, select_rejected
+from .reports import summarise_data_quality, summarise_files
 
 
 def _bind(func, **kwargs):
