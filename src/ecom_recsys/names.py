@@ -15,6 +15,10 @@ USER_ID, PRODUCT_ID = "user_id", "product_id"  # the source's own ids
 USER, ITEM = "user_idx", "item_idx"  # dense int ids that ALS needs
 GROUP = "group"  # a user's group: an RFM segment, or ALL_USERS
 
+# Periods of the interactions table: ``train`` (before the test cut-off) and
+# ``test``; with a validation cut-off also ``tuning`` and ``validation``.
+TRAIN, TEST, TUNING, VALIDATION = "train", "test", "tuning", "validation"
+
 # The group of every user: its list is overall popularity.
 ALL_USERS = "all"
 

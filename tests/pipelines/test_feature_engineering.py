@@ -6,15 +6,17 @@ import math
 
 import pytest
 
-from ecom_recsys.pipelines.feature_engineering.nodes import (
+from ecom_recsys.params import RelevanceParams, SplitParams, WeightParams
+from ecom_recsys.pipelines.feature_engineering import splits
+from ecom_recsys.pipelines.feature_engineering.interactions import (
     build_interactions,
     build_products,
-    build_test,
-    build_train,
-    build_tuning_train,
-    build_validation,
     index_products,
     index_users,
+)
+from ecom_recsys.pipelines.feature_engineering.splits import (
+    build_train,
+    build_tuning_train,
 )
 from ecom_recsys.spark_utils import dense_index
 from tests.conftest import rows, ts
@@ -35,6 +37,25 @@ WEIGHTS = {
 }
 SPLIT = {"test_start": "2019-10-22 00:00:00"}
 BIG = 5_000_000_000  # user and product ids beyond 32 bits
+
+
+def interactions_of(events, weights=WEIGHTS, split=SPLIT):
+    """build_interactions on the typed parameters Kedro would pass."""
+    return build_interactions(
+        events, WeightParams.model_validate(weights), SplitParams.model_validate(split)
+    )
+
+
+def build_test(interactions, users, products, evaluation):
+    return splits.build_test(
+        interactions, users, products, RelevanceParams.model_validate(evaluation)
+    )
+
+
+def build_validation(interactions, users, products, evaluation):
+    return splits.build_validation(
+        interactions, users, products, RelevanceParams.model_validate(evaluation)
+    )
 
 
 def _events(spark, data):
@@ -63,7 +84,7 @@ def events(spark):
 
 
 def test_interactions_count_each_event_type_and_weigh_them(events):
-    result = build_interactions(events, WEIGHTS, SPLIT)
+    result = interactions_of(events, WEIGHTS, SPLIT)
     assert rows(result, "user_id", "product_id", "period") == [
         (1, 100, "train", 2, 1, 1, 1, 2 * 1 + 4 + 0.5 + 10, ts("2019-10-01 10:04:00")),
         (1, BIG, "test", 1, 0, 0, 0, 1.0, ts("2019-10-22 00:00:00")),
@@ -75,16 +96,16 @@ def test_interactions_count_each_event_type_and_weigh_them(events):
 
 
 def test_log1p_transform_scales_the_weight(events):
-    result = build_interactions(events, {**WEIGHTS, "transform": "log1p"}, SPLIT)
+    result = interactions_of(events, {**WEIGHTS, "transform": "log1p"}, SPLIT)
     weight = result.where("user_id = 1 and product_id = 100").first()["weight"]
     assert weight == pytest.approx(math.log1p(16.5))
 
 
 def test_unknown_transform_and_bad_cutoff_are_clear_errors(events):
-    with pytest.raises(ValueError, match="interaction_weights.transform"):
-        build_interactions(events, {**WEIGHTS, "transform": "sqrt"}, SPLIT)
-    with pytest.raises(ValueError, match="split.test_start"):
-        build_interactions(events, WEIGHTS, {"test_start": "22/10/2019"})
+    with pytest.raises(ValueError, match="transform"):
+        interactions_of(events, {**WEIGHTS, "transform": "sqrt"}, SPLIT)
+    with pytest.raises(ValueError, match="test_start"):
+        interactions_of(events, WEIGHTS, {"test_start": "22/10/2019"})
 
 
 def test_products_take_the_latest_details(spark):
@@ -109,14 +130,14 @@ def test_dense_index_maps_64_bit_ids_to_ranks(spark):
 
 
 def test_index_nodes_index_users_and_products(events):
-    interactions = build_interactions(events, WEIGHTS, SPLIT)
+    interactions = interactions_of(events, WEIGHTS, SPLIT)
     assert rows(index_users(interactions), "user_idx") == [(1, 0), (BIG, 1)]
     products = build_products(events)
     assert rows(index_products(products), "item_idx") == [(100, 0), (BIG, 1)]
 
 
 def test_train_and_test_are_split_by_the_cutoff(events):
-    interactions = build_interactions(events, WEIGHTS, SPLIT)
+    interactions = interactions_of(events, WEIGHTS, SPLIT)
     users, products = index_users(interactions), index_products(build_products(events))
     train = build_train(interactions, users, products)
     assert rows(train.select("user_idx", "item_idx", "weight"), "item_idx") == [
@@ -148,7 +169,7 @@ def test_train_drops_interactions_of_zero_weight(spark):
         **WEIGHTS,
         "event_types": {**WEIGHTS["event_types"], "remove_from_cart": 0.0},
     }
-    interactions = build_interactions(events, weights, SPLIT)
+    interactions = interactions_of(events, weights, SPLIT)
     train = build_train(
         interactions, index_users(interactions), index_products(build_products(events))
     )
@@ -158,7 +179,7 @@ def test_train_drops_interactions_of_zero_weight(spark):
 def test_cutoff_with_an_offset_is_converted_to_utc(events):
     # 02:00 at +02:00 is midnight UTC: the event at 2019-10-22 00:00 UTC is test.
     split = {"test_start": "2019-10-22T02:00:00+02:00"}
-    result = build_interactions(events, WEIGHTS, split)
+    result = interactions_of(events, WEIGHTS, split)
     periods = rows(
         result.where(f"product_id = {BIG}").select("period", "n_view"), "period"
     )
@@ -168,16 +189,16 @@ def test_cutoff_with_an_offset_is_converted_to_utc(events):
 def test_cutoff_outside_the_data_is_a_clear_error(events):
     with pytest.raises(
         ValueError,
-        match=r"split.test_start=2019-11-01 00:00:00 leaves the test period empty; the data runs from 2019-10-01 10:00:00 to 2019-10-23 00:00:00",
+        match=r"split.test_start=2019-11-01 00:00:00 leave the test period empty; the data runs from 2019-10-01 10:00:00 to 2019-10-23 00:00:00",
     ):
-        build_interactions(events, WEIGHTS, {"test_start": "2019-11-01"})
-    with pytest.raises(ValueError, match="leaves the training period empty"):
-        build_interactions(events, WEIGHTS, {"test_start": "2019-09-01"})
+        interactions_of(events, WEIGHTS, {"test_start": "2019-11-01"})
+    with pytest.raises(ValueError, match="leave the training period empty"):
+        interactions_of(events, WEIGHTS, {"test_start": "2019-09-01"})
 
 
 def test_validation_split_adds_tuning_and_validation_periods(events):
     split = {"validation_start": "2019-10-15 00:00:00", "test_start": "2019-10-22"}
-    result = build_interactions(events, WEIGHTS, split)
+    result = interactions_of(events, WEIGHTS, split)
     got = rows(
         result.select("user_id", "product_id", "period", "n_view"),
         "user_id",
@@ -199,10 +220,10 @@ def test_validation_split_adds_tuning_and_validation_periods(events):
         result, users, products, {"relevant_event_types": ["view"]}
     )
     assert rows(validation.select("user_idx", "item_idx")) == [(0, 1)]
-    with pytest.raises(ValueError, match="must come before split.test_start"):
-        build_interactions(events, WEIGHTS, {**split, "validation_start": "2019-10-23"})
-    with pytest.raises(ValueError, match="leaves the validation period empty"):
-        build_interactions(
+    with pytest.raises(ValueError, match="must come before test_start"):
+        interactions_of(events, WEIGHTS, {**split, "validation_start": "2019-10-23"})
+    with pytest.raises(ValueError, match="leave the validation period empty"):
+        interactions_of(
             events,
             WEIGHTS,
             {"validation_start": "2019-10-02", "test_start": "2019-10-03"},

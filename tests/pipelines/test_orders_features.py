@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from ecom_recsys.pipelines.feature_engineering.orders_nodes import (
+from ecom_recsys.params import OrderLineParams, RFMParams
+from ecom_recsys.pipelines.feature_engineering.orders import (
     build_category_aggregates,
     build_customer_features,
     build_order_feedback,
@@ -128,7 +129,7 @@ def tables(spark):
 
 @pytest.fixture
 def lines(tables):
-    return build_order_lines(*tables, {"order_status": ["delivered"]})
+    return build_order_lines(*tables, OrderLineParams(order_status=["delivered"]))
 
 
 def test_latest_review_wins_and_payments_sum_per_order(tables):
@@ -183,7 +184,7 @@ RFM = {
 
 
 def test_rfm_features_and_segments_are_exact(lines):
-    features = build_customer_features(lines, RFM)
+    features = build_customer_features(lines, RFMParams.model_validate(RFM))
     got = rows(
         features.select(
             "customer_unique_id",
@@ -211,7 +212,7 @@ def test_rfm_features_and_segments_are_exact(lines):
 
 def test_rfm_reference_date_and_score_boundaries(lines):
     rfm = {**RFM, "reference_date": "2019-03-01"}
-    features = build_customer_features(lines, rfm)
+    features = build_customer_features(lines, RFMParams.model_validate(rfm))
     got = rows(
         features.select("customer_unique_id", "recency_days", "r_score", "segment"),
         "customer_unique_id",
@@ -252,7 +253,7 @@ def test_feedback_products_categories_and_groups(spark, lines, tables):
         ("health_beauty", 1, 2, 100.0),
         ("unknown", 1, 1, 20.0),
     ]
-    features = build_customer_features(lines, RFM)
+    features = build_customer_features(lines, RFMParams.model_validate(RFM))
     user_index = spark.createDataFrame(
         [("u1", 0), ("u3", 1), ("u9", 2)], "user_id string, user_idx int"
     )

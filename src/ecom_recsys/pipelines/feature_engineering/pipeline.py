@@ -4,20 +4,16 @@ from kedro.pipeline import Pipeline, node
 
 from ecom_recsys.pipelines import for_sources
 
-from .nodes import (
+from .interactions import (
     build_interactions,
     build_item_catalogue,
     build_products,
-    build_test,
-    build_train,
-    build_tuning_train,
-    build_validation,
     index_products,
     index_users,
     single_group,
     to_feedback,
 )
-from .orders_nodes import (
+from .orders import (
     build_category_aggregates,
     build_customer_features,
     build_order_feedback,
@@ -25,6 +21,7 @@ from .orders_nodes import (
     build_order_products,
     segment_groups,
 )
+from .splits import build_test, build_train, build_tuning_train, build_validation
 
 # Source-agnostic: canonical ``feedback`` events and ``products`` in,
 # interactions, dense id indices and the time split out.

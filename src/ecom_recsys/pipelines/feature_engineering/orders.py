@@ -7,10 +7,12 @@ every order, so it cannot link a customer's orders.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+
+from ecom_recsys.names import GROUP, PRODUCT_ID, USER, USER_ID
+from ecom_recsys.params import OrderLineParams, RFMParams, SegmentRule
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,8 @@ def payments_per_order(payments: DataFrame) -> DataFrame:
     )
 
 
-def build_order_lines(
-    orders: DataFrame,
+def _joined_lines(
+    kept_orders: DataFrame,
     order_items: DataFrame,
     customers: DataFrame,
     products: DataFrame,
@@ -52,27 +54,9 @@ def build_order_lines(
     sellers: DataFrame,
     order_reviews: DataFrame,
     order_payments: DataFrame,
-    params: dict[str, Any],
 ) -> DataFrame:
-    """One row per order item, with everything known about its order.
-
-    Orders are kept when their status is in ``params.order_status``. Products
-    without a category get ``unknown``; orders without a review keep a null
-    score (``has_review`` false); orders without payments fall back to the sum
-    of their items' price and freight. Skewed amounts get ``log1p`` columns.
-    """
-    statuses = [str(s).lower() for s in params["order_status"]]
-    kept_orders = orders.where(F.col("order_status").isin(statuses)).select(
-        "order_id", "customer_id", "order_status", "order_purchase_timestamp"
-    )
-    category = F.coalesce(
-        F.col("product_category_name_english"),
-        F.col("product_category_name"),
-        F.lit(UNKNOWN_CATEGORY),
-    )
-    items_value = F.sum(F.col("price") + F.coalesce("freight_value", F.lit(0.0))).over(
-        Window.partitionBy("order_id")
-    )
+    """Order items of the kept orders, joined with everything known about them;
+    lines whose customer is missing are logged and left out."""
     lines = (
         order_items.join(kept_orders, "order_id")
         .join(
@@ -80,9 +64,7 @@ def build_order_lines(
             "customer_id",
             "left",
         )
-        .join(
-            products.select("product_id", "product_category_name"), "product_id", "left"
-        )
+        .join(products.select(PRODUCT_ID, "product_category_name"), PRODUCT_ID, "left")
         .join(F.broadcast(category_translation), "product_category_name", "left")
         .join(sellers.select("seller_id", "seller_state"), "seller_id", "left")
         .join(latest_review_per_order(order_reviews), "order_id", "left")
@@ -97,7 +79,49 @@ def build_order_lines(
             "they are left out of the order lines (fix olist_customers_dataset.csv)",
             n_missing,
         )
-    lines = lines.where(F.col("customer_unique_id").isNotNull())
+    return lines.where(F.col("customer_unique_id").isNotNull())
+
+
+def build_order_lines(
+    orders: DataFrame,
+    order_items: DataFrame,
+    customers: DataFrame,
+    products: DataFrame,
+    category_translation: DataFrame,
+    sellers: DataFrame,
+    order_reviews: DataFrame,
+    order_payments: DataFrame,
+    params: OrderLineParams,
+) -> DataFrame:
+    """One row per order item, with everything known about its order.
+
+    Orders are kept when their status is in ``params.order_status``. Products
+    without a category get ``unknown``; orders without a review keep a null
+    score (``has_review`` false); orders without payments fall back to the sum
+    of their items' price and freight. Skewed amounts get ``log1p`` columns.
+    """
+    statuses = [str(s).lower() for s in params.order_status]
+    kept_orders = orders.where(F.col("order_status").isin(statuses)).select(
+        "order_id", "customer_id", "order_status", "order_purchase_timestamp"
+    )
+    lines = _joined_lines(
+        kept_orders,
+        order_items,
+        customers,
+        products,
+        category_translation,
+        sellers,
+        order_reviews,
+        order_payments,
+    )
+    category = F.coalesce(
+        F.col("product_category_name_english"),
+        F.col("product_category_name"),
+        F.lit(UNKNOWN_CATEGORY),
+    )
+    items_value = F.sum(F.col("price") + F.coalesce("freight_value", F.lit(0.0))).over(
+        Window.partitionBy("order_id")
+    )
     order_value = F.round(F.coalesce(F.col("payment_value"), items_value), 2)
     return lines.select(
         "order_id",
@@ -107,7 +131,7 @@ def build_order_lines(
         "customer_state",
         "order_status",
         "order_purchase_timestamp",
-        "product_id",
+        PRODUCT_ID,
         category.alias("product_category"),
         "seller_id",
         "seller_state",
@@ -133,7 +157,7 @@ def _score(value: Column, thresholds: list[float], higher_is_better: bool) -> Co
     return (F.lit(1) + sum(passed, F.lit(0))).cast("int")
 
 
-def build_customer_features(order_lines: DataFrame, rfm: dict[str, Any]) -> DataFrame:
+def build_customer_features(order_lines: DataFrame, rfm: RFMParams) -> DataFrame:
     """Per customer: RFM, breadth, reviews, RFM scores and a readable segment.
 
     Recency is counted in days from the day after the last purchase in the data
@@ -146,7 +170,7 @@ def build_customer_features(order_lines: DataFrame, rfm: dict[str, Any]) -> Data
         F.first("order_purchase_timestamp").alias("ts"),
         F.first("order_value").alias("order_value"),
     )
-    reference = rfm.get("reference_date")
+    reference = rfm.reference_date
     if reference:
         ref = per_order.sparkSession.range(1).select(
             F.to_date(F.lit(str(reference))).alias("ref")
@@ -169,32 +193,30 @@ def build_customer_features(order_lines: DataFrame, rfm: dict[str, Any]) -> Data
         F.countDistinct("product_category").alias("n_categories"),
         F.round(F.avg("review_score"), 3).alias("avg_review_score"),
     )
-    t = rfm["thresholds"]
+    t = rfm.thresholds
     features = orders.join(breadth, "customer_unique_id").select(
         "*",
-        _score(F.col("recency_days"), t["recency_days"], higher_is_better=False).alias(
+        _score(F.col("recency_days"), t.recency_days, higher_is_better=False).alias(
             "r_score"
         ),
-        _score(F.col("frequency"), t["frequency"], higher_is_better=True).alias(
-            "f_score"
-        ),
-        _score(F.col("monetary"), t["monetary"], higher_is_better=True).alias(
-            "m_score"
-        ),
+        _score(F.col("frequency"), t.frequency, higher_is_better=True).alias("f_score"),
+        _score(F.col("monetary"), t.monetary, higher_is_better=True).alias("m_score"),
     )
-    return features.withColumn("segment", _segment(rfm["segments"]))
+    return features.withColumn("segment", _segment(rfm.segments))
 
 
-def _segment(rules: list[dict[str, Any]]) -> Column:
+def _segment(rules: list[SegmentRule]) -> Column:
+    """The name of the first rule whose score bounds a customer meets."""
     expr = None
     for rule in rules:
         cond = F.lit(True)
         for letter in "rfm":
-            if f"min_{letter}" in rule:
-                cond = cond & (F.col(f"{letter}_score") >= rule[f"min_{letter}"])
-            if f"max_{letter}" in rule:
-                cond = cond & (F.col(f"{letter}_score") <= rule[f"max_{letter}"])
-        name = F.lit(rule["name"])
+            low, high = getattr(rule, f"min_{letter}"), getattr(rule, f"max_{letter}")
+            if low is not None:
+                cond = cond & (F.col(f"{letter}_score") >= low)
+            if high is not None:
+                cond = cond & (F.col(f"{letter}_score") <= high)
+        name = F.lit(rule.name)
         expr = F.when(cond, name) if expr is None else expr.when(cond, name)
     return expr.otherwise(F.lit("other"))
 
@@ -202,8 +224,8 @@ def _segment(rules: list[dict[str, Any]]) -> Column:
 def build_order_feedback(order_lines: DataFrame) -> DataFrame:
     """Canonical feedback: one purchase per order line, rated by its review score."""
     return order_lines.select(
-        F.col("customer_unique_id").alias("user_id"),
-        "product_id",
+        F.col("customer_unique_id").alias(USER_ID),
+        PRODUCT_ID,
         F.lit("purchase").alias("event_type"),
         F.col("order_purchase_timestamp").alias("event_time"),
         F.col("review_score").cast("double").alias("rating"),
@@ -256,9 +278,9 @@ def segment_groups(user_index: DataFrame, customer_features: DataFrame) -> DataF
     """Each indexed customer's group for fallback recommendations: its segment."""
     return user_index.join(
         customer_features.select(
-            F.col("customer_unique_id").alias("user_id"),
-            F.col("segment").alias("group"),
+            F.col("customer_unique_id").alias(USER_ID),
+            F.col("segment").alias(GROUP),
         ),
-        "user_id",
+        USER_ID,
         "left",
-    ).select("user_idx", F.coalesce("group", F.lit("other")).alias("group"))
+    ).select(USER, F.coalesce(GROUP, F.lit("other")).alias(GROUP))

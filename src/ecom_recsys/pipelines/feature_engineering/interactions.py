@@ -1,0 +1,148 @@
+"""Interactions: clean events aggregated per user, product and period into
+confidence weights, the product catalogue, and dense ids for ALS.
+
+They only need the canonical event columns (``user_id, product_id, event_type,
+event_time``, and ``category_id, category_code, brand, price`` for products), so
+any source that produces them reuses these nodes under its own namespace.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ecom_recsys.names import ALL_USERS, GROUP, ITEM, PRODUCT_ID, USER, USER_ID
+from ecom_recsys.params import SplitParams, WeightParams
+from ecom_recsys.spark_utils import dense_index
+
+from .splits import check_periods, count_column, cutoffs, period_columns
+
+
+def _event_weight(events: DataFrame, weights: WeightParams) -> Column:
+    """Each event adds its type's weight, times its own weight when the source
+    has one (a generic interactions file with a weight column)."""
+    type_weight = F.lit(0.0)
+    for t, w in weights.event_types.items():
+        type_weight = F.when(F.col("event_type") == t, F.lit(w)).otherwise(type_weight)
+    if "weight" in events.columns:
+        return type_weight * F.coalesce(F.col("weight"), F.lit(1.0))
+    return type_weight * F.lit(1.0)
+
+
+def _aggregate(events: DataFrame, weights: WeightParams, periods: list[Column]):
+    """Counts per event type, mean rating, raw weight and last event time per
+    user, product and period."""
+    counts = [
+        F.sum(F.when(F.col("event_type") == t, 1).otherwise(0))
+        .cast("int")
+        .alias(count_column(t))
+        for t in weights.event_types
+    ]
+    # Explicit feedback (e.g. review scores): the mean rating per pair.
+    ratings = [F.avg("rating").alias("rating")] if "rating" in events.columns else []
+    relevant = events.where(F.col("event_type").isin(list(weights.event_types)))
+    tagged = relevant.withColumn("_periods", F.array_compact(F.array(*periods)))
+    return (
+        tagged.select("*", F.explode("_periods").alias("period"))
+        .groupBy(USER_ID, PRODUCT_ID, "period")
+        .agg(
+            *counts,
+            *ratings,
+            F.sum(_event_weight(events, weights)).alias("_raw_weight"),
+            F.max("event_time").alias("last_event_time"),
+        )
+    )
+
+
+def build_interactions(
+    events: DataFrame, weights: WeightParams, split: SplitParams
+) -> DataFrame:
+    """Aggregate events per user, product and period.
+
+    Periods: ``train`` (everything before ``split.test_start``: the final
+    model's training data) and ``test`` (from it on); with
+    ``split.validation_start`` also ``tuning`` (before it) and ``validation``
+    (from it to ``test_start``), which hyperparameter search uses. ``train``
+    aggregates the same events as ``tuning`` and ``validation`` together.
+
+    The confidence weight is ``sum(weights[type] * count[type])``, optionally
+    log-scaled (``weights.transform: log1p``) so one product viewed a hundred
+    times does not drown everything else.
+
+    Args:
+        events: Clean events with ``user_id, product_id, event_type, event_time``
+            (and ``rating`` for explicit feedback).
+        weights: A weight per event type, and the transform.
+        split: The cut-offs.
+
+    Returns:
+        ``user_id, product_id, period, n_<type>..., weight, [rating,]
+        last_event_time``, sorted by user, product and period.
+    """
+    bounds = cutoffs(split)
+    check_periods(events, bounds)
+    aggregated = _aggregate(events, weights, period_columns(bounds))
+    raw = F.col("_raw_weight")
+    weight = F.log1p(raw) if weights.transform == "log1p" else raw
+    # Sorted by user: Parquet's row-group statistics then let a reader of one
+    # user's rows (the dashboard) skip every other row group.
+    return aggregated.select(
+        USER_ID,
+        PRODUCT_ID,
+        "period",
+        *[count_column(t) for t in weights.event_types],
+        weight.alias("weight"),
+        *(["rating"] if "rating" in aggregated.columns else []),
+        "last_event_time",
+    ).orderBy(USER_ID, PRODUCT_ID, "period")
+
+
+def build_products(events: DataFrame) -> DataFrame:
+    """One row per product with its latest category, brand and price."""
+    # max of the whole struct: the latest event, ties broken by the other fields
+    latest = F.struct("event_time", "category_id", "category_code", "brand", "price")
+    return (
+        events.groupBy(PRODUCT_ID)
+        .agg(F.max(latest).alias("p"))
+        .select(
+            PRODUCT_ID,
+            "p.category_id",
+            "p.category_code",
+            "p.brand",
+            "p.price",
+        )
+    )
+
+
+def index_users(interactions: DataFrame) -> DataFrame:
+    """Dense int ids (``user_idx``) for every user, in id order."""
+    return dense_index(interactions, USER_ID, USER)
+
+
+def index_products(products: DataFrame) -> DataFrame:
+    """Dense int ids (``item_idx``) for every product, in id order."""
+    return dense_index(products, PRODUCT_ID, ITEM)
+
+
+def single_group(user_index: DataFrame) -> DataFrame:
+    """Every user in one group, ``all``: fallbacks use overall popularity."""
+    return user_index.select(USER, F.lit(ALL_USERS).alias(GROUP))
+
+
+def build_item_catalogue(feedback: DataFrame) -> DataFrame:
+    """Products of a source without a product table: the distinct item ids, with
+    how many users interacted with each."""
+    return feedback.groupBy(PRODUCT_ID).agg(F.countDistinct(USER_ID).alias("users"))
+
+
+def to_feedback(interactions: DataFrame) -> DataFrame:
+    """Canonical feedback from a generic interactions table: one ``interaction``
+    event per row, with its rating and weight (null when the file has none)."""
+    return interactions.select(
+        USER_ID,
+        PRODUCT_ID,
+        F.lit("interaction").alias("event_type"),
+        "event_time",
+        "rating",
+        "weight",
+    )
