@@ -9,20 +9,21 @@ import pytest
 from kedro.io.core import Version
 
 from ecom_recsys.datasets import ALSModelDataset
-from ecom_recsys.pipelines.modeling.nodes import (
-    _sample_users,
-    _trials,
-    choose_trial,
-    evaluate_recommendations,
-    excluded_items,
+from ecom_recsys.pipelines.modeling.als import recommend_als, train_als
+from ecom_recsys.pipelines.modeling.baselines import (
     group_popular_items,
     popular_items,
     recent_popular_items,
-    recommend_als,
     recommend_popular,
     recommend_random,
-    serve_recommendations,
-    train_als,
+)
+from ecom_recsys.pipelines.modeling.evaluation import evaluate_recommendations
+from ecom_recsys.pipelines.modeling.lists import excluded_items
+from ecom_recsys.pipelines.modeling.serving import serve_recommendations
+from ecom_recsys.pipelines.modeling.tuning import (
+    _sample_users,
+    _trials,
+    choose_trial,
     tune_als,
 )
 from tests.conftest import rows, ts

@@ -4,18 +4,17 @@ from kedro.pipeline import Pipeline, node
 
 from ecom_recsys.pipelines import for_sources
 
-from .nodes import (
-    evaluate_recommendations,
+from .als import recommend_als, train_als
+from .baselines import (
     group_popular_items,
     popular_items,
     recent_popular_items,
-    recommend_als,
     recommend_popular,
     recommend_random,
-    serve_recommendations,
-    train_als,
-    tune_als,
 )
+from .evaluation import evaluate_recommendations
+from .serving import serve_recommendations
+from .tuning import tune_als
 
 # Source-agnostic modeling on canonical ``train`` and ``test`` tables.
 SHARED = Pipeline(

@@ -1,0 +1,163 @@
+"""ALS: fitting it on the training interactions and scoring top-K products."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pyspark.ml.recommendation import ALS, ALSModel
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from ecom_recsys.names import ITEM, USER
+
+from .lists import candidates_needed, excluded_items, top_k, training_users
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_MODES = ("implicit", "explicit")
+
+
+def feedback_mode(als: dict[str, Any]) -> str:
+    """``als.feedback``: ``implicit`` (the default) or ``explicit``."""
+    mode = als.get("feedback", "implicit")
+    if mode not in FEEDBACK_MODES:
+        raise ValueError(
+            "parameters_modeling.yml: als.feedback must be 'implicit' or "
+            f"'explicit', got {mode!r}"
+        )
+    return mode
+
+
+def train_als(train: DataFrame, als: dict[str, Any]) -> ALSModel:
+    """Fit ALS on the training interactions.
+
+    ``als.feedback: implicit`` (default) fits confidence-weighted implicit ALS on
+    ``weight``; ``explicit`` fits ratings (``rating``, e.g. review scores) and
+    ignores pairs without one.
+
+    Args:
+        train: ``user_idx, item_idx, weight`` (and ``rating``), one row per pair.
+        als: ``als`` parameters: feedback, rank, reg_param, alpha, max_iter, seed,
+            num_blocks and checkpoint_interval.
+
+    Returns:
+        The fitted model (persisted by ``ALSModelDataset``).
+    """
+    explicit = feedback_mode(als) == "explicit"
+    if explicit:
+        if "rating" not in train.columns:
+            raise ValueError(
+                "als.feedback='explicit' needs ratings, and this source's feedback "
+                "has none: use 'implicit'"
+            )
+        train = train.where(F.col("rating").isNotNull())
+    estimator = ALS(
+        userCol=USER,
+        itemCol=ITEM,
+        ratingCol="rating" if explicit else "weight",
+        implicitPrefs=not explicit,
+        rank=int(als["rank"]),
+        regParam=float(als["reg_param"]),
+        alpha=float(als["alpha"]),
+        maxIter=int(als["max_iter"]),
+        seed=int(als["seed"]),
+        numUserBlocks=int(als["num_blocks"]),
+        numItemBlocks=int(als["num_blocks"]),
+        checkpointInterval=int(als["checkpoint_interval"]),
+        nonnegative=bool(als.get("nonnegative", False)),
+        coldStartStrategy="drop",
+    )
+    started = time.perf_counter()
+    model = estimator.fit(train)
+    logger.info(
+        "ALS fitted in %.1fs (rank=%s, regParam=%s, alpha=%s, maxIter=%s)",
+        time.perf_counter() - started,
+        als["rank"],
+        als["reg_param"],
+        als["alpha"],
+        als["max_iter"],
+    )
+    return model
+
+
+def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSModel:
+    """The model scoring only the ``n`` most popular training items (all when
+    ``n`` is None or not smaller), in one block of items.
+
+    ``recommendForUserSubset`` compares every user with every item, block by
+    block, and each block of items sends K rows per user through a shuffle. One
+    block of candidates sends K rows per user once; bounding the candidates keeps
+    the cost linear in users as the catalogue grows.
+    """
+    factors = model.itemFactors
+    n_items = factors.count()
+    if n is None or n >= n_items:
+        return model.copy().setBlockSize(max(4096, n_items))
+    popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
+    order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
+    ranked = popularity.withColumn("_rank", F.row_number().over(order))
+    ranked = ranked.localCheckpoint(eager=True)  # read twice
+    share = ranked.agg(
+        F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
+    ).first()[0]
+    logger.info(
+        "ALS scores the %d most popular of %d products (recommend.candidate_items),"
+        " which hold %.1f%% of the training pairs",
+        n,
+        n_items,
+        100 * (share or 0.0),
+    )
+    top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
+    # One partition: ALS cuts blocks per partition, and one block is the aim.
+    factors = factors.join(top, "id", "left_semi").coalesce(1)
+
+    # ALSModel has no public constructor in PySpark; this one is the JVM's
+    # (package-private in Scala, public in bytecode), with the same factors.
+    jvm = train.sparkSession.sparkContext._jvm  # noqa: SLF001
+    java = jvm.org.apache.spark.ml.recommendation.ALSModel(
+        model.uid,
+        model.rank,
+        model.userFactors._jdf,
+        factors._jdf,  # noqa: SLF001
+    )
+    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n))
+    return ALSModel(java)
+
+
+def recommend_als(
+    model: ALSModel,
+    train: DataFrame,
+    recommend: dict[str, Any],
+    users: DataFrame | None = None,
+) -> DataFrame:
+    """Top-K products per training user from ALS, excluded items removed.
+
+    Only the ``recommend.candidate_items`` most popular training products are
+    scored (null: all of them).
+
+    Returns:
+        ``user_idx, item_idx, rank, score`` with rank 1..K.
+    """
+    k = int(recommend["top_k"])
+    excluded = excluded_items(train, recommend["exclude"])
+    known = training_users(train, users)
+    # Read three times below: computed once (a local checkpoint; its blocks go
+    # when the DataFrame is garbage-collected).
+    needed = candidates_needed(known, excluded, k, int(recommend["max_candidates"]))
+    needed = needed.localCheckpoint(eager=True)
+    limit = recommend.get("candidate_items")
+    scorer = _candidate_model(model, train, None if limit is None else int(limit))
+    # Users without exclusions (most of them) need only K candidates; only the
+    # others are scored deeper, to the most any of them needs.
+    deeper = needed.where(F.col("_needed") > k)
+    most = deeper.agg(F.max("_needed")).first()[0]
+    candidates = scorer.recommendForUserSubset(needed.where(F.col("_needed") == k), k)
+    if most:
+        candidates = candidates.unionByName(scorer.recommendForUserSubset(deeper, most))
+    candidates = candidates.select(USER, F.explode("recommendations").alias("r"))
+    candidates = candidates.select(
+        USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")
+    )
+    return top_k(candidates, excluded, k)

@@ -1,0 +1,154 @@
+"""The baselines ALS is compared with: overall, recent and per-group popularity,
+and random products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from ecom_recsys.names import ALL_USERS, ITEM, USER
+from ecom_recsys.spark_utils import dense_index, hash_uniform
+
+from .lists import candidates_needed, excluded_items, top_k, training_users
+
+
+def popular_items(train: DataFrame, recommend: dict[str, Any]) -> DataFrame:
+    """The most popular products in training: by distinct users, ties by item id.
+
+    Returns:
+        ``item_idx, n_users, popularity_rank`` for the top ``max_candidates``.
+    """
+    order = Window.orderBy(F.desc("n_users"), F.asc(ITEM))
+    return (
+        train.groupBy(ITEM)
+        .agg(F.countDistinct(USER).alias("n_users"))
+        .orderBy(F.desc("n_users"), F.asc(ITEM))
+        .limit(int(recommend["max_candidates"]))
+        .withColumn("popularity_rank", F.row_number().over(order))
+    )
+
+
+def recent_popular_items(
+    train: DataFrame, recommend: dict[str, Any], baselines: dict[str, Any]
+) -> DataFrame:
+    """The most popular products of the last ``recent_window_days`` of training:
+    pairs whose last training interaction falls in that window count."""
+    days = int(baselines["recent_window_days"])
+    if days < 1:
+        raise ValueError(
+            "parameters_modeling.yml: baselines.recent_window_days must be >= 1, "
+            f"got {days}"
+        )
+    end = train.agg(F.max("last_event_time").alias("_end"))
+    recent = train.crossJoin(F.broadcast(end)).where(
+        F.col("last_event_time") > F.col("_end") - F.make_interval(days=F.lit(days))
+    )
+    return popular_items(recent.drop("_end"), recommend)
+
+
+def recommend_random(
+    train: DataFrame,
+    recommend: dict[str, Any],
+    baselines: dict[str, Any],
+    users: DataFrame | None = None,
+) -> DataFrame:
+    """The random baseline: K products drawn uniformly from the training
+    catalogue for each training user (in ``users`` when given, e.g. the test
+    period's), excluded items removed, seeded.
+
+    Each user draws 2 * (K + the user's excluded items) candidates, so that
+    exclusions and repeated draws almost always leave K; a catalogue no larger
+    than that is shuffled whole for that user.
+    """
+    k = int(recommend["top_k"])
+    seed = F.lit(int(baselines["seed"]))
+    excluded = excluded_items(train, recommend["exclude"])
+    slots = dense_index(train, ITEM, "_slot")
+    n_items = slots.count()
+    needed = candidates_needed(training_users(train, users), excluded, k, cap=2**30)
+    draws = needed.select(
+        USER, F.least(2 * F.col("_needed"), F.lit(n_items)).alias("_draws")
+    )
+    # A user who needs the whole catalogue gets it, shuffled ...
+    whole = (
+        draws.where(F.col("_draws") >= n_items)
+        .crossJoin(slots)
+        .select(USER, ITEM, hash_uniform(seed, F.col(USER), F.col(ITEM)).alias("score"))
+    )
+    # ... the others draw slots at random, keeping each item's first draw.
+    drawn = (
+        draws.where(F.col("_draws") < n_items)
+        .select(USER, F.explode(F.sequence(F.lit(0), F.col("_draws") - 1)).alias("j"))
+        .select(
+            USER,
+            "j",
+            F.floor(hash_uniform(seed, F.col(USER), F.col("j")) * n_items)
+            .cast("int")
+            .alias("_slot"),
+        )
+        .join(slots, "_slot")
+        .groupBy(USER, ITEM)
+        .agg((-F.min("j")).cast("double").alias("score"))
+    )
+    candidates = whole.unionByName(drawn)
+    return top_k(candidates, excluded, k)
+
+
+def recommend_popular(
+    popular: DataFrame,
+    train: DataFrame,
+    recommend: dict[str, Any],
+    users: DataFrame | None = None,
+) -> DataFrame:
+    """The popularity baseline: the most popular products each user has not
+    bought (or seen, as configured), for every training user (in ``users`` when
+    given, e.g. the test period's: the baselines are only evaluated).
+
+    Each user is paired only with as many top products as their own exclusions
+    require (``K + excluded``), so heavy buyers do not widen everyone's lists.
+    """
+    k = int(recommend["top_k"])
+    excluded = excluded_items(train, recommend["exclude"])
+    needed = candidates_needed(
+        training_users(train, users), excluded, k, int(recommend["max_candidates"])
+    )
+    top = popular.select(
+        ITEM,
+        "popularity_rank",
+        (-F.col("popularity_rank")).cast("double").alias("score"),
+    )
+    candidates = needed.join(
+        F.broadcast(top), F.col("popularity_rank") <= F.col("_needed")
+    ).select(USER, ITEM, "score")
+    return top_k(candidates, excluded, k)
+
+
+def group_popular_items(
+    train: DataFrame, user_groups: DataFrame, recommend: dict[str, Any]
+) -> DataFrame:
+    """The most popular training products within each user group (e.g. segment),
+    and over all users as group ``all``: by distinct users, ties by item id.
+
+    Returns:
+        ``group, item_idx, n_users, group_rank`` for the top ``max_candidates``
+        of every group.
+    """
+    n = int(recommend["max_candidates"])
+    per_group = (
+        train.join(user_groups.where(F.col("group") != ALL_USERS), USER)
+        .groupBy("group", ITEM)
+        .agg(F.countDistinct(USER).alias("n_users"))
+    )
+    overall = (
+        train.groupBy(ITEM)
+        .agg(F.countDistinct(USER).alias("n_users"))
+        .select(F.lit(ALL_USERS).alias("group"), ITEM, "n_users")
+    )
+    order = Window.partitionBy("group").orderBy(F.desc("n_users"), F.asc(ITEM))
+    return (
+        per_group.unionByName(overall)
+        .withColumn("group_rank", F.row_number().over(order))
+        .where(F.col("group_rank") <= n)
+    )

@@ -1,0 +1,220 @@
+"""Scoring top-K lists on the test period: ranking metrics, beyond-accuracy
+metrics and, for explicit ALS, the RMSE of the predicted ratings."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import pandas as pd
+from pyspark.ml.evaluation import RankingEvaluator, RegressionEvaluator
+from pyspark.ml.recommendation import ALSModel
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from ecom_recsys.names import ITEM, USER
+
+from .als import feedback_mode
+
+logger = logging.getLogger(__name__)
+
+METRICS = {
+    "precision": "precisionAtK",
+    "recall": "recallAtK",
+    "ndcg": "ndcgAtK",
+    "map": "meanAveragePrecisionAtK",
+}
+
+
+def evaluate_recommendations(
+    train: DataFrame,
+    test: DataFrame,
+    evaluation: dict[str, Any],
+    model: ALSModel | None = None,
+    als_params: dict[str, Any] | None = None,
+    **recommendations: DataFrame,
+) -> pd.DataFrame:
+    """Score each model's top-K on the test period with Spark's RankingEvaluator.
+
+    Users evaluated: those with at least one relevant test product and at least
+    one training interaction (the model knows them). Test users unknown to the
+    model are counted as cold and skipped. Users with fewer than K
+    recommendations are scored on what they got (missing slots are misses).
+
+    Beyond accuracy, on the same users' lists: ``coverage`` (distinct products
+    recommended / products in training), ``long_tail_share`` (share of
+    recommendations outside the head, the most popular ``head_share`` of the
+    training products) and ``mean_popularity`` (mean share of training users who
+    interacted with a recommended product).
+
+    In explicit mode (``als.feedback``), the RMSE of the predicted ratings on
+    the rated test pairs is added (``metric = rmse``, ``users_evaluated`` then
+    counts those pairs).
+
+    Args:
+        train: Training interactions (``user_idx, item_idx``...).
+        test: Relevant test interactions.
+        evaluation: ``k`` and ``head_share``.
+        model: The fitted ALS model (for the RMSE in explicit mode).
+        als_params: The ``als`` parameters (``feedback``).
+        **recommendations: ``user_idx, item_idx, rank`` per model name.
+
+    Returns:
+        One row per model and metric: ``model, metric, k, value,
+        users_evaluated, users_cold``.
+    """
+    k = int(evaluation["k"])
+    truth = _truth(test)
+    known = truth.join(train.select(USER).distinct(), USER, "left_semi").persist()
+    popularity = _item_popularity(train, float(evaluation.get("head_share", 0.2)))
+    popularity = popularity.persist()
+    try:
+        n_test_users, n_evaluated = truth.count(), known.count()
+        rows = _metric_rows(recommendations, known, popularity, k, n_evaluated)
+    finally:
+        known.unpersist()
+        popularity.unpersist()
+    result = pd.DataFrame(rows, columns=["model", "metric", "k", "value"])
+    result["users_evaluated"] = n_evaluated
+    result["users_cold"] = n_test_users - n_evaluated
+    if model is not None and als_params and feedback_mode(als_params) == "explicit":
+        rmse, n_pairs = _rmse(model, test)
+        result.loc[len(result)] = ["als", "rmse", k, rmse, n_pairs, 0]
+    _log_ndcg(result, k, n_evaluated, n_test_users - n_evaluated)
+    return result
+
+
+def _truth(test: DataFrame) -> DataFrame:
+    """Per test user, the relevant item ids as a sorted ``array<double>``
+    (``label``)."""
+    return test.groupBy(USER).agg(
+        F.array_sort(F.collect_set(F.col(ITEM).cast("double"))).alias("label")
+    )
+
+
+def _item_popularity(train: DataFrame, head_share: float) -> DataFrame:
+    """Per training item: share of training users, and whether it is in the
+    head (the most popular ``head_share`` of the catalogue, ties by item id)."""
+    n_users = train.agg(F.countDistinct(USER)).first()[0] or 1
+    counts = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("n_users"))
+    n_items = counts.count()
+    head = math.ceil(head_share * n_items)
+    order = Window.orderBy(F.desc("n_users"), F.asc(ITEM))
+    return counts.select(
+        ITEM,
+        (F.col("n_users") / F.lit(n_users)).alias("share_of_users"),
+        (F.row_number().over(order) <= head).alias("is_head"),
+    )
+
+
+def _metric_rows(
+    recommendations: dict[str, DataFrame],
+    users: DataFrame,
+    item_popularity: DataFrame,
+    k: int,
+    n_evaluated: int,
+) -> list[tuple[str, str, int, float]]:
+    """``(model, metric, k, value)`` per model: its ranking metrics, then its
+    beyond-accuracy metrics, on the evaluated ``users``."""
+    rows = []
+    for name, recs in recommendations.items():
+        metrics = {
+            **_ranking_metrics(recs, users, k, n_evaluated),
+            **_beyond_accuracy(recs, users, item_popularity, k),
+        }
+        rows += [(name, metric, k, float(value)) for metric, value in metrics.items()]
+    return rows
+
+
+def _ranking_metrics(
+    recs: DataFrame, users: DataFrame, k: int, n_evaluated: int
+) -> dict[str, float]:
+    """Precision, recall, NDCG and MAP at K of the ``users`` (``user_idx,
+    label``) with RankingEvaluator: NaN when no user is evaluated; a user without
+    recommendations scores on an empty list."""
+    lists = _as_ranked_array(recs.join(users, USER, "left_semi"), k)
+    scored = (
+        users.join(lists, USER, "left")
+        .select(
+            "label",
+            F.coalesce("prediction", F.array().cast("array<double>")).alias(
+                "prediction"
+            ),
+        )
+        .persist()
+    )
+    try:
+        return {
+            metric: (
+                RankingEvaluator(k=k, metricName=spark_name).evaluate(scored)
+                if n_evaluated
+                else float("nan")
+            )
+            for metric, spark_name in METRICS.items()
+        }
+    finally:
+        scored.unpersist()
+
+
+def _as_ranked_array(recs: DataFrame, k: int) -> DataFrame:
+    """Per user, the recommended item ids as ``array<double>`` in rank order."""
+    return (
+        recs.where(F.col("rank") <= k)
+        .groupBy(USER)
+        .agg(F.sort_array(F.collect_list(F.struct("rank", ITEM))).alias("ranked"))
+        .select(
+            USER,
+            F.transform("ranked", lambda r: r[ITEM].cast("double")).alias("prediction"),
+        )
+    )
+
+
+def _beyond_accuracy(
+    recs: DataFrame, users: DataFrame, item_popularity: DataFrame, k: int
+) -> dict[str, float]:
+    """Coverage, long-tail share and mean popularity of the users' top-K lists."""
+    lists = recs.where(F.col("rank") <= k).join(users, USER, "left_semi")
+    row = (
+        lists.join(item_popularity, ITEM, "left")
+        .agg(
+            F.countDistinct(ITEM).alias("items"),
+            F.avg(F.when(F.col("is_head"), 0.0).otherwise(1.0)).alias("tail"),
+            F.avg(F.coalesce("share_of_users", F.lit(0.0))).alias("popularity"),
+        )
+        .first()
+    )
+    n_items = item_popularity.count()
+    return {
+        "coverage": (row["items"] / n_items) if n_items else float("nan"),
+        "long_tail_share": float("nan") if row["tail"] is None else row["tail"],
+        "mean_popularity": float("nan")
+        if row["popularity"] is None
+        else row["popularity"],
+    }
+
+
+def _rmse(model: ALSModel, test: DataFrame) -> tuple[float, int]:
+    """RMSE of predicted ratings on rated test pairs the model knows."""
+    rated = test.where(F.col("rating").isNotNull())
+    predictions = model.setColdStartStrategy("drop").transform(rated).persist()
+    try:
+        n = predictions.count()
+        evaluator = RegressionEvaluator(
+            metricName="rmse", labelCol="rating", predictionCol="prediction"
+        )
+        return (evaluator.evaluate(predictions) if n else float("nan")), n
+    finally:
+        predictions.unpersist()
+
+
+def _log_ndcg(result: pd.DataFrame, k: int, n_evaluated: int, n_cold: int) -> None:
+    """Log each model's NDCG@K and how many users it was measured on."""
+    ndcg = result[result["metric"] == "ndcg"].set_index("model")["value"]
+    logger.info(
+        "NDCG@%d on %d users (%d cold test users skipped): %s",
+        k,
+        n_evaluated,
+        n_cold,
+        ", ".join(f"{name} {value:.4f}" for name, value in ndcg.items()),
+    )

@@ -1,0 +1,221 @@
+"""Hyperparameter search for ALS on the validation period."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Any
+
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ecom_recsys.names import USER
+from ecom_recsys.spark_utils import hash_uniform
+
+from .als import recommend_als, train_als
+from .evaluation import evaluate_recommendations
+from .lists import training_users
+
+logger = logging.getLogger(__name__)
+
+TUNED = ("rank", "reg_param", "alpha", "max_iter")
+
+
+def _sample_users(
+    train: DataFrame, validation: DataFrame, max_users: int | None, seed: int
+) -> tuple[DataFrame, DataFrame]:
+    """At most about ``max_users`` training users (a seeded hash sample) and their
+    rows of both periods, cached for the trials; all of them when ``None``.
+
+    Every trial fits, recommends and scores on the sample, so the search costs
+    the same however large the data grows.
+    """
+    if max_users is not None:
+        known = training_users(train, None)
+        n_users = known.count()
+        if n_users > int(max_users):
+            share = int(max_users) / n_users
+            chosen = known.where(hash_uniform(F.lit(seed), F.col(USER)) < share)
+            train = train.join(chosen, USER, "left_semi")
+            validation = validation.join(chosen, USER, "left_semi")
+            logger.info(
+                "Tuning on a sample of about %d of %d users (tuning.max_users)",
+                max_users,
+                n_users,
+            )
+    return train.persist(), validation.persist()
+
+
+def _trials(tuning: dict[str, Any]) -> list[dict[str, Any]]:
+    """The configurations to try: the full grid, or a seeded random sample of it."""
+    grid = tuning["grid"]
+    unknown = sorted(set(grid) - set(TUNED))
+    if unknown:
+        raise ValueError(
+            f"parameters_modeling.yml: tuning.grid has unknown keys {unknown}; "
+            f"allowed: {list(TUNED)}"
+        )
+    configs = [{}]
+    for key in TUNED:
+        values = grid.get(key)
+        if values is None:
+            continue
+        configs = [{**c, key: v} for c in configs for v in values]
+    if tuning.get("strategy", "grid") == "random":
+        n = min(int(tuning["n_trials"]), len(configs))
+        rng = random.Random(int(tuning.get("seed", 0)))
+        configs = rng.sample(configs, n)
+    elif tuning.get("strategy", "grid") != "grid":
+        raise ValueError(
+            "parameters_modeling.yml: tuning.strategy must be 'grid' or 'random', "
+            f"got {tuning.get('strategy')!r}"
+        )
+    return configs
+
+
+def choose_trial(trials: pd.DataFrame, tolerance: float = 0.0) -> int:
+    """The cheapest trial whose validation NDCG is within ``tolerance`` (a share)
+    of the best: the smallest rank, then the fewest iterations, then the earliest.
+
+    ALS costs about rank^2 to rank^3 per iteration, so a configuration that is a
+    hair better but twice the rank is not worth it; with ``tolerance`` 0 this is
+    simply the best (ties: the earlier trial).
+
+    Raises:
+        ValueError: When no trial could score a single validation user.
+    """
+    scored = trials[trials["ndcg"].notna()]
+    if scored.empty:
+        raise ValueError(
+            "Hyperparameter search: no trial could score any validation user (none "
+            "has interactions both before split.validation_start and in the "
+            "validation period, among the users sampled). Move "
+            "feature_engineering.<source>.split.validation_start, raise "
+            "modeling.<source>.tuning.max_users (null: all users), or set "
+            "modeling.<source>.tuning.enabled: false."
+        )
+    good = scored[scored["ndcg"] >= (1.0 - tolerance) * scored["ndcg"].max()]
+    return int(good.sort_values(["rank", "max_iter", "trial"]).index[0])
+
+
+def tune_als(
+    tuning_train: DataFrame,
+    validation: DataFrame,
+    als: dict[str, Any],
+    tuning: dict[str, Any],
+    recommend: dict[str, Any],
+    evaluation: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Search ALS hyperparameters by NDCG@K on the validation period.
+
+    Each configuration of ``tuning.grid`` (all, or ``n_trials`` drawn at random
+    with ``tuning.seed``) is fitted on the data before the validation period and
+    scored on the validation period only; the test period is never seen. The
+    best NDCG@K (ties: the earlier trial) gives the parameters the final model
+    is refitted with on everything before the test period. With
+    ``tuning.max_users``, the trials use a seeded sample of that many users;
+    with ``tuning.tolerance``, the cheapest configuration within that share of
+    the best NDCG is chosen (see ``choose_trial``).
+
+    With ``tuning.enabled: false`` nothing is fitted and ``als`` is used as is.
+
+    Returns:
+        The trials table (one row per configuration: parameters, validation
+        metrics, fit seconds, ``chosen``) and the chosen ALS parameters.
+    """
+    columns = [*TUNED, "ndcg", "precision", "recall", "map", "fit_seconds", "chosen"]
+    if not tuning.get("enabled", False):
+        logger.info("Hyperparameter search is off (tuning.enabled): using als as is")
+        return pd.DataFrame(columns=["trial", *columns]), dict(als)
+    if not validation.limit(1).count():
+        raise ValueError(
+            "tuning.enabled needs a validation period: set "
+            "feature_engineering.<source>.split.validation_start (before test_start), "
+            "or set modeling.<source>.tuning.enabled: false"
+        )
+    tuning_train, validation = _sample_users(
+        tuning_train, validation, tuning.get("max_users"), int(tuning.get("seed", 0))
+    )
+    try:
+        trials = _run_trials(
+            _trials(tuning), als, tuning_train, validation, recommend, evaluation
+        )
+    finally:
+        tuning_train.unpersist()
+        validation.unpersist()
+    best = choose_trial(trials, float(tuning.get("tolerance", 0.0)))
+    trials["chosen"] = trials.index == best
+    chosen = _chosen_params(als, trials, best)
+    logger.info("Chosen by validation NDCG: %s", {k: chosen[k] for k in TUNED})
+    return trials[["trial", *columns]], chosen
+
+
+def _run_trials(
+    configs: list[dict[str, Any]],
+    als: dict[str, Any],
+    tuning_train: DataFrame,
+    validation: DataFrame,
+    recommend: dict[str, Any],
+    evaluation: dict[str, Any],
+) -> pd.DataFrame:
+    """One row per configuration, each fitted over ``als`` and scored on the
+    validation users."""
+    users = validation.select(USER).distinct()
+    return pd.DataFrame(
+        [
+            _run_trial(
+                i, config, als, tuning_train, validation, users, recommend, evaluation
+            )
+            for i, config in enumerate(configs)
+        ]
+    )
+
+
+def _run_trial(
+    i: int,
+    config: dict[str, Any],
+    als: dict[str, Any],
+    tuning_train: DataFrame,
+    validation: DataFrame,
+    users: DataFrame,
+    recommend: dict[str, Any],
+    evaluation: dict[str, Any],
+) -> dict[str, Any]:
+    """Fit ALS with ``config`` over ``als`` on the tuning training data,
+    recommend to the validation ``users`` and score on the validation period.
+
+    Returns:
+        The trial's row: number, tuned parameters, validation metrics and fit
+        seconds.
+    """
+    params = {**als, **config}
+    started = time.perf_counter()
+    model = train_als(tuning_train, params)
+    fit_seconds = time.perf_counter() - started
+    recs = recommend_als(model, tuning_train, recommend, users=users)
+    scores = evaluate_recommendations(tuning_train, validation, evaluation, als=recs)
+    value = scores.set_index("metric")["value"]
+    logger.info(
+        "Trial %d %s: validation NDCG@%s %.4f",
+        i,
+        config,
+        evaluation["k"],
+        value["ndcg"],
+    )
+    return {
+        "trial": i,
+        **{k: params[k] for k in TUNED},
+        **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
+        "fit_seconds": round(fit_seconds, 2),
+    }
+
+
+def _chosen_params(
+    als: dict[str, Any], trials: pd.DataFrame, best: int
+) -> dict[str, Any]:
+    """``als`` with the tuned parameters of trial ``best``, as plain Python
+    values."""
+    chosen = {**als, **{k: trials.loc[best, k] for k in TUNED}}
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
