@@ -9,6 +9,13 @@ import pytest
 from kedro.io.core import Version
 
 from ecom_recsys.datasets import ALSModelDataset
+from ecom_recsys.params import (
+    ALSParams,
+    BaselineParams,
+    EvaluationParams,
+    RecommendParams,
+    TuningParams,
+)
 from ecom_recsys.pipelines.modeling.als import recommend_als, train_als
 from ecom_recsys.pipelines.modeling.baselines import (
     group_popular_items,
@@ -30,15 +37,15 @@ from tests.conftest import rows, ts
 
 TRAIN_SCHEMA = "user_idx int, item_idx int, n_view int, n_purchase int, weight double"
 RECS_SCHEMA = "user_idx int, item_idx int, rank int, score double"
-ALS_PARAMS = {
-    "rank": 4,
-    "reg_param": 0.01,
-    "alpha": 5.0,
-    "max_iter": 8,
-    "seed": 1,
-    "num_blocks": 2,
-    "checkpoint_interval": 2,
-}
+ALS_PARAMS = ALSParams(
+    rank=4,
+    reg_param=0.01,
+    alpha=5.0,
+    max_iter=8,
+    seed=1,
+    num_blocks=2,
+    checkpoint_interval=2,
+)
 
 
 @pytest.fixture
@@ -61,17 +68,17 @@ def test_excluded_items_by_mode(train):
     assert rows(excluded_items(train, "purchased"), "user_idx") == [(0, 0), (2, 3)]
     assert len(rows(excluded_items(train, "seen"))) == 6
     assert rows(excluded_items(train, "none")) == []
-    with pytest.raises(ValueError, match="recommend.exclude"):
-        excluded_items(train, "bought")
+    with pytest.raises(ValueError, match="exclude"):
+        RecommendParams(exclude="bought")
 
 
 def test_popular_items_rank_by_distinct_users_then_id(train):
-    popular = popular_items(train, {"max_candidates": 3})
+    popular = popular_items(train, RecommendParams(max_candidates=3))
     assert rows(popular, "popularity_rank") == [(0, 3, 1), (1, 1, 2), (2, 1, 3)]
 
 
 def test_popularity_baseline_skips_each_users_purchases(train):
-    recommend = {"top_k": 2, "exclude": "purchased", "max_candidates": 10}
+    recommend = RecommendParams(top_k=2, exclude="purchased", max_candidates=10)
     recs = recommend_popular(popular_items(train, recommend), train, recommend)
     assert rows(recs.select("user_idx", "item_idx", "rank"), "user_idx", "rank") == [
         (0, 1, 1),
@@ -99,7 +106,7 @@ def _two_groups(spark, purchases: bool = False):
 def test_als_learns_and_never_recommends_purchased_items(spark):
     train = _two_groups(spark, purchases=True)
     model = train_als(train, ALS_PARAMS)
-    recommend = {"top_k": 2, "exclude": "purchased", "max_candidates": 6}
+    recommend = RecommendParams(top_k=2, exclude="purchased", max_candidates=6)
     recs = recommend_als(model, train, recommend)
     purchased = train.where("n_purchase > 0").select("user_idx", "item_idx")
     assert recs.join(purchased, ["user_idx", "item_idx"]).count() == 0
@@ -107,7 +114,9 @@ def test_als_learns_and_never_recommends_purchased_items(spark):
     assert rows(recs.select("rank").distinct(), "rank") == [(1,), (2,)]
     # The best new item for every user comes from the user's own group.
     unseen_best = (
-        recommend_als(model, train, {**recommend, "exclude": "seen", "top_k": 1})
+        recommend_als(
+            model, train, recommend.model_copy(update={"exclude": "seen", "top_k": 1})
+        )
         .select("user_idx", "item_idx")
         .collect()
     )
@@ -120,27 +129,31 @@ def test_als_scores_only_the_most_popular_candidate_items(spark):
     # Items 1, 2, 3 and 4 have 3 users each, items 0 and 5 have 2: the two
     # candidates are 1 and 2 (ties by id), both of the first group's.
     model = train_als(train, ALS_PARAMS)
-    recommend = {"top_k": 2, "exclude": "none", "max_candidates": 6}
-    recs = recommend_als(model, train, {**recommend, "candidate_items": 2})
+    recommend = RecommendParams(top_k=2, exclude="none", max_candidates=6)
+    recs = recommend_als(
+        model, train, recommend.model_copy(update={"candidate_items": 2})
+    )
     # Every user gets exactly the two candidates, whatever their taste.
     assert {r.item_idx for r in recs.collect()} == {1, 2}
     assert recs.groupBy("user_idx").count().where("count != 2").count() == 0
     # More candidates than items: the same lists as without a limit.
     unlimited = recommend_als(model, train, recommend)
-    limited = recommend_als(model, train, {**recommend, "candidate_items": 100})
+    limited = recommend_als(
+        model, train, recommend.model_copy(update={"candidate_items": 100})
+    )
     assert rows(limited.drop("score"), "user_idx", "rank") == rows(
         unlimited.drop("score"), "user_idx", "rank"
     )
 
 
 def test_baselines_recommend_only_to_the_users_given(train):
-    recommend = {"top_k": 1, "exclude": "purchased", "max_candidates": 10}
+    recommend = RecommendParams(top_k=1, exclude="purchased", max_candidates=10)
     users = train.sparkSession.createDataFrame([(1,), (7,)], "user_idx int")
     popular = recommend_popular(
         popular_items(train, recommend), train, recommend, users
     )
     assert rows(popular.select("user_idx", "item_idx"), "user_idx") == [(1, 0)]
-    random = recommend_random(train, recommend, {"seed": 3}, users)
+    random = recommend_random(train, recommend, BaselineParams(seed=3), users)
     assert [r.user_idx for r in random.collect()] == [1]  # 7 has no training data
 
 
@@ -172,7 +185,9 @@ def test_evaluation_matches_hand_computed_metrics(spark):
         ],  # rank 4 is beyond K
         RECS_SCHEMA,
     )
-    result = evaluate_recommendations(train, test, {"k": 3}, als=als, popularity=pop)
+    result = evaluate_recommendations(
+        train, test, EvaluationParams(k=3), als=als, popularity=pop
+    )
     values = {(r.model, r.metric): r.value for r in result.itertuples()}
     idcg3 = 1 + 1 / 1.5849625007211563 + 0.5
     # ALS, user 0: hits at ranks 1 and 3; user 1: none.
@@ -195,7 +210,9 @@ def test_user_without_recommendations_counts_as_zero(spark):
     test = spark.createDataFrame([(0, 1), (1, 2)], "user_idx int, item_idx int")
     train = spark.createDataFrame([(0, 9), (1, 9)], "user_idx int, item_idx int")
     recs = spark.createDataFrame([(0, 1, 1, 1.0)], RECS_SCHEMA)
-    result = evaluate_recommendations(train, test, {"k": 1}, als=recs, popularity=recs)
+    result = evaluate_recommendations(
+        train, test, EvaluationParams(k=1), als=recs, popularity=recs
+    )
     precision = result.query("model == 'als' and metric == 'precision'")["value"]
     assert precision.item() == pytest.approx(0.5)
 
@@ -222,7 +239,7 @@ def test_group_popular_items_rank_within_each_group_and_overall(spark, train):
     groups = spark.createDataFrame(
         [(0, "a"), (1, "a"), (2, "b")], "user_idx int, group string"
     )
-    items = group_popular_items(train, groups, {"max_candidates": 2})
+    items = group_popular_items(train, groups, RecommendParams(max_candidates=2))
     assert rows(
         items.select("group", "item_idx", "n_users", "group_rank"),
         "group",
@@ -272,12 +289,9 @@ def test_serving_gives_every_user_k_unpurchased_items_and_says_where_from(spark)
         ],
         "group string, item_idx int, n_users long, group_rank int",
     )
-    recommend = {
-        "top_k": 3,
-        "exclude": "purchased",
-        "max_candidates": 10,
-        "min_interactions_for_model": 2,
-    }
+    recommend = RecommendParams(
+        top_k=3, exclude="purchased", max_candidates=10, min_interactions_for_model=2
+    )
     served = serve_recommendations(
         als, group_items, groups, interactions, user_index, product_index, recommend
     )
@@ -304,7 +318,9 @@ def test_explicit_als_fits_ratings_and_reports_rmse(spark):
         (u, i, 1, 1, 1.0, float(1 + (u + i) % 5)) for u in range(6) for i in range(5)
     ]
     train = spark.createDataFrame(data, TRAIN_SCHEMA + ", rating double")
-    als = {**ALS_PARAMS, "feedback": "explicit", "rank": 3, "max_iter": 10}
+    als = ALS_PARAMS.model_copy(
+        update={"feedback": "explicit", "rank": 3, "max_iter": 10}
+    )
     model = train_als(train, als)
     test = spark.createDataFrame(
         [(0, 0, 1.0), (1, 1, 3.0), (9, 1, 4.0)],
@@ -312,13 +328,19 @@ def test_explicit_als_fits_ratings_and_reports_rmse(spark):
     )
     recs = spark.createDataFrame([(0, 1, 1, 1.0), (1, 2, 1, 1.0)], RECS_SCHEMA)
     result = evaluate_recommendations(
-        train, test, {"k": 1}, model, als, als=recs, popularity=recs
+        train,
+        test,
+        EvaluationParams(k=1),
+        model,
+        als.model_dump(),
+        als=recs,
+        popularity=recs,
     )
     rmse = result.query("metric == 'rmse'")
     assert rmse["users_evaluated"].item() == 2  # the cold user 9 has no prediction
     assert 0 <= rmse["value"].item() < 1.0
-    with pytest.raises(ValueError, match="als.feedback"):
-        train_als(train, {**als, "feedback": "stars"})
+    with pytest.raises(ValueError, match="feedback"):
+        ALSParams(feedback="stars")
 
 
 def test_beyond_accuracy_metrics_match_hand_computed_values(spark):
@@ -338,7 +360,9 @@ def test_beyond_accuracy_metrics_match_hand_computed_values(spark):
         ],
         RECS_SCHEMA,
     )
-    result = evaluate_recommendations(train, test, {"k": 2, "head_share": 0.2}, m=recs)
+    result = evaluate_recommendations(
+        train, test, EvaluationParams(k=2, head_share=0.2), m=recs
+    )
     values = dict(zip(result["metric"], result["value"], strict=True))
     # Only the evaluated users 0 and 1 count: items {0, 3, 2, 4} of 5.
     assert values["coverage"] == pytest.approx(4 / 5)
@@ -348,8 +372,8 @@ def test_beyond_accuracy_metrics_match_hand_computed_values(spark):
 
 
 def test_random_baseline_is_seeded_complete_and_respects_exclusions(spark, train):
-    recommend = {"top_k": 2, "exclude": "purchased", "max_candidates": 10}
-    baselines = {"seed": 3}
+    recommend = RecommendParams(top_k=2, exclude="purchased", max_candidates=10)
+    baselines = BaselineParams(seed=3)
     first = recommend_random(train, recommend, baselines)
     again = recommend_random(train, recommend, baselines)
     assert rows(first, "user_idx", "rank") == rows(again, "user_idx", "rank")
@@ -363,12 +387,14 @@ def test_random_baseline_is_seeded_complete_and_respects_exclusions(spark, train
 def test_random_baseline_draws_from_a_large_catalogue(spark):
     data = [(u, i, 1, 0, 1.0) for u in range(3) for i in range(40) if (u + i) % 4 == 0]
     train = spark.createDataFrame(data, TRAIN_SCHEMA)
-    recommend = {"top_k": 3, "exclude": "seen", "max_candidates": 3}  # 2n < 40 items
-    recs = recommend_random(train, recommend, {"seed": 1})
+    recommend = RecommendParams(
+        top_k=3, exclude="seen", max_candidates=3
+    )  # 2n < 40 items
+    recs = recommend_random(train, recommend, BaselineParams(seed=1))
     assert recs.groupBy("user_idx").count().where("count != 3").count() == 0
     seen = train.select("user_idx", "item_idx")
     assert recs.join(seen, ["user_idx", "item_idx"]).count() == 0
-    other_seed = recommend_random(train, recommend, {"seed": 2})
+    other_seed = recommend_random(train, recommend, BaselineParams(seed=2))
     assert rows(other_seed, "user_idx", "rank") != rows(recs, "user_idx", "rank")
 
 
@@ -385,11 +411,11 @@ def test_recent_popularity_counts_only_the_last_days(spark):
         "user_idx int, item_idx int, last_event_time timestamp",
     )
     recent = recent_popular_items(
-        train, {"max_candidates": 5}, {"recent_window_days": 2}
+        train, RecommendParams(max_candidates=5), BaselineParams(recent_window_days=2)
     )
     assert rows(recent, "popularity_rank") == [(2, 2, 1)]
     with pytest.raises(ValueError, match="recent_window_days"):
-        recent_popular_items(train, {"max_candidates": 5}, {"recent_window_days": 0})
+        BaselineParams(recent_window_days=0)
 
 
 def test_als_model_dataset_keeps_the_scheme_of_uris(spark, tmp_path, train):
@@ -417,20 +443,27 @@ def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark
         ],
         "user_idx int, item_idx int",
     )
-    tuning = {
-        "enabled": True,
-        "strategy": "grid",
-        "grid": {"rank": [1, 4], "reg_param": [0.01], "alpha": [5.0], "max_iter": [8]},
-    }
-    recommend = {"top_k": 1, "exclude": "seen", "max_candidates": 6}
+    tuning = TuningParams.model_validate(
+        {
+            "enabled": True,
+            "strategy": "grid",
+            "grid": {
+                "rank": [1, 4],
+                "reg_param": [0.01],
+                "alpha": [5.0],
+                "max_iter": [8],
+            },
+        }
+    )
+    recommend = RecommendParams(top_k=1, exclude="seen", max_candidates=6)
     trials, chosen = tune_als(
-        tuning_train, validation, ALS_PARAMS, tuning, recommend, {"k": 1}
+        tuning_train, validation, ALS_PARAMS, tuning, recommend, EvaluationParams(k=1)
     )
     assert list(trials["rank"]) == [1, 4]
     assert trials["chosen"].sum() == 1
     best = trials[trials["chosen"]].iloc[0]
     assert best["ndcg"] == trials["ndcg"].max()
-    assert chosen["rank"] == best["rank"] and chosen["seed"] == ALS_PARAMS["seed"]
+    assert chosen["rank"] == best["rank"] and chosen["seed"] == ALS_PARAMS.seed
     assert (trials["fit_seconds"] > 0).all()
     assert set(trials.columns) >= {"reg_param", "alpha", "max_iter", "precision", "map"}
 
@@ -438,20 +471,33 @@ def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark
 def test_tuning_off_keeps_the_parameters_and_random_search_samples(spark):
     train = _two_groups(spark)
     trials, chosen = tune_als(
-        train, train, ALS_PARAMS, {"enabled": False}, {}, {"k": 1}
+        train,
+        train,
+        ALS_PARAMS,
+        TuningParams(),
+        RecommendParams(),
+        EvaluationParams(k=1),
     )
-    assert trials.empty and chosen == ALS_PARAMS
+    assert trials.empty and chosen == ALS_PARAMS.model_dump()
     grid = {"rank": [1, 2, 3], "reg_param": [0.1, 0.2], "alpha": [1.0], "max_iter": [2]}
-    sample = _trials({"strategy": "random", "n_trials": 3, "seed": 1, "grid": grid})
-    assert len(sample) == 3 and sample == _trials(
+    random_search = TuningParams.model_validate(
         {"strategy": "random", "n_trials": 3, "seed": 1, "grid": grid}
     )
-    assert len(_trials({"strategy": "grid", "grid": grid})) == 6
-    with pytest.raises(ValueError, match="tuning.grid has unknown keys"):
-        _trials({"grid": {"depth": [1]}})
+    sample = _trials(random_search)
+    assert len(sample) == 3 and sample == _trials(random_search)
+    assert len(_trials(TuningParams.model_validate({"grid": grid}))) == 6
+    with pytest.raises(ValueError, match="depth"):
+        TuningParams.model_validate({"grid": {"depth": [1]}})
     empty = spark.createDataFrame([], "user_idx int, item_idx int")
     with pytest.raises(ValueError, match="split.validation_start"):
-        tune_als(train, empty, ALS_PARAMS, {"enabled": True, "grid": {}}, {}, {"k": 1})
+        tune_als(
+            train,
+            empty,
+            ALS_PARAMS,
+            TuningParams(enabled=True),
+            RecommendParams(),
+            EvaluationParams(k=1),
+        )
 
 
 def test_tuning_sample_keeps_whole_users_of_both_periods(spark):

@@ -11,41 +11,28 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import ITEM, USER
+from ecom_recsys.params import ALSParams, RecommendParams
 
 from .lists import candidates_needed, excluded_items, top_k, training_users
 
 logger = logging.getLogger(__name__)
 
-FEEDBACK_MODES = ("implicit", "explicit")
 
-
-def feedback_mode(als: dict[str, Any]) -> str:
-    """``als.feedback``: ``implicit`` (the default) or ``explicit``."""
-    mode = als.get("feedback", "implicit")
-    if mode not in FEEDBACK_MODES:
-        raise ValueError(
-            "parameters_modeling.yml: als.feedback must be 'implicit' or "
-            f"'explicit', got {mode!r}"
-        )
-    return mode
-
-
-def train_als(train: DataFrame, als: dict[str, Any]) -> ALSModel:
+def train_als(train: DataFrame, als: ALSParams) -> ALSModel:
     """Fit ALS on the training interactions.
 
-    ``als.feedback: implicit`` (default) fits confidence-weighted implicit ALS on
+    ``als.feedback: implicit`` fits confidence-weighted implicit ALS on
     ``weight``; ``explicit`` fits ratings (``rating``, e.g. review scores) and
     ignores pairs without one.
 
     Args:
         train: ``user_idx, item_idx, weight`` (and ``rating``), one row per pair.
-        als: ``als`` parameters: feedback, rank, reg_param, alpha, max_iter, seed,
-            num_blocks and checkpoint_interval.
+        als: The ALS parameters.
 
     Returns:
         The fitted model (persisted by ``ALSModelDataset``).
     """
-    explicit = feedback_mode(als) == "explicit"
+    explicit = als.feedback == "explicit"
     if explicit:
         if "rating" not in train.columns:
             raise ValueError(
@@ -58,15 +45,15 @@ def train_als(train: DataFrame, als: dict[str, Any]) -> ALSModel:
         itemCol=ITEM,
         ratingCol="rating" if explicit else "weight",
         implicitPrefs=not explicit,
-        rank=int(als["rank"]),
-        regParam=float(als["reg_param"]),
-        alpha=float(als["alpha"]),
-        maxIter=int(als["max_iter"]),
-        seed=int(als["seed"]),
-        numUserBlocks=int(als["num_blocks"]),
-        numItemBlocks=int(als["num_blocks"]),
-        checkpointInterval=int(als["checkpoint_interval"]),
-        nonnegative=bool(als.get("nonnegative", False)),
+        rank=als.rank,
+        regParam=als.reg_param,
+        alpha=als.alpha,
+        maxIter=als.max_iter,
+        seed=als.seed,
+        numUserBlocks=als.num_blocks,
+        numItemBlocks=als.num_blocks,
+        checkpointInterval=als.checkpoint_interval,
+        nonnegative=als.nonnegative,
         coldStartStrategy="drop",
     )
     started = time.perf_counter()
@@ -74,10 +61,10 @@ def train_als(train: DataFrame, als: dict[str, Any]) -> ALSModel:
     logger.info(
         "ALS fitted in %.1fs (rank=%s, regParam=%s, alpha=%s, maxIter=%s)",
         time.perf_counter() - started,
-        als["rank"],
-        als["reg_param"],
-        als["alpha"],
-        als["max_iter"],
+        als.rank,
+        als.reg_param,
+        als.alpha,
+        als.max_iter,
     )
     return model
 
@@ -129,7 +116,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
 def recommend_als(
     model: ALSModel,
     train: DataFrame,
-    recommend: dict[str, Any],
+    recommend: RecommendParams,
     users: DataFrame | None = None,
 ) -> DataFrame:
     """Top-K products per training user from ALS, excluded items removed.
@@ -140,15 +127,14 @@ def recommend_als(
     Returns:
         ``user_idx, item_idx, rank, score`` with rank 1..K.
     """
-    k = int(recommend["top_k"])
-    excluded = excluded_items(train, recommend["exclude"])
+    k = recommend.top_k
+    excluded = excluded_items(train, recommend.exclude)
     known = training_users(train, users)
     # Read three times below: computed once (a local checkpoint; its blocks go
     # when the DataFrame is garbage-collected).
-    needed = candidates_needed(known, excluded, k, int(recommend["max_candidates"]))
+    needed = candidates_needed(known, excluded, k, recommend.max_candidates)
     needed = needed.localCheckpoint(eager=True)
-    limit = recommend.get("candidate_items")
-    scorer = _candidate_model(model, train, None if limit is None else int(limit))
+    scorer = _candidate_model(model, train, recommend.candidate_items)
     # Users without exclusions (most of them) need only K candidates; only the
     # others are scored deeper, to the most any of them needs.
     deeper = needed.where(F.col("_needed") > k)
@@ -161,3 +147,9 @@ def recommend_als(
         USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")
     )
     return top_k(candidates, excluded, k)
+
+
+def train_chosen_als(train: DataFrame, chosen: dict[str, Any]) -> ALSModel:
+    """Fit ALS on the training interactions with the parameters tuning chose
+    (``best_als_params``, the ``als`` group itself when tuning is off)."""
+    return train_als(train, ALSParams.model_validate(chosen))

@@ -3,18 +3,17 @@ and random products."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import ALL_USERS, ITEM, USER
+from ecom_recsys.params import BaselineParams, RecommendParams
 from ecom_recsys.spark_utils import dense_index, hash_uniform
 
 from .lists import candidates_needed, excluded_items, top_k, training_users
 
 
-def popular_items(train: DataFrame, recommend: dict[str, Any]) -> DataFrame:
+def popular_items(train: DataFrame, recommend: RecommendParams) -> DataFrame:
     """The most popular products in training: by distinct users, ties by item id.
 
     Returns:
@@ -25,22 +24,17 @@ def popular_items(train: DataFrame, recommend: dict[str, Any]) -> DataFrame:
         train.groupBy(ITEM)
         .agg(F.countDistinct(USER).alias("n_users"))
         .orderBy(F.desc("n_users"), F.asc(ITEM))
-        .limit(int(recommend["max_candidates"]))
+        .limit(recommend.max_candidates)
         .withColumn("popularity_rank", F.row_number().over(order))
     )
 
 
 def recent_popular_items(
-    train: DataFrame, recommend: dict[str, Any], baselines: dict[str, Any]
+    train: DataFrame, recommend: RecommendParams, baselines: BaselineParams
 ) -> DataFrame:
     """The most popular products of the last ``recent_window_days`` of training:
     pairs whose last training interaction falls in that window count."""
-    days = int(baselines["recent_window_days"])
-    if days < 1:
-        raise ValueError(
-            "parameters_modeling.yml: baselines.recent_window_days must be >= 1, "
-            f"got {days}"
-        )
+    days = baselines.recent_window_days
     end = train.agg(F.max("last_event_time").alias("_end"))
     recent = train.crossJoin(F.broadcast(end)).where(
         F.col("last_event_time") > F.col("_end") - F.make_interval(days=F.lit(days))
@@ -50,8 +44,8 @@ def recent_popular_items(
 
 def recommend_random(
     train: DataFrame,
-    recommend: dict[str, Any],
-    baselines: dict[str, Any],
+    recommend: RecommendParams,
+    baselines: BaselineParams,
     users: DataFrame | None = None,
 ) -> DataFrame:
     """The random baseline: K products drawn uniformly from the training
@@ -62,9 +56,9 @@ def recommend_random(
     exclusions and repeated draws almost always leave K; a catalogue no larger
     than that is shuffled whole for that user.
     """
-    k = int(recommend["top_k"])
-    seed = F.lit(int(baselines["seed"]))
-    excluded = excluded_items(train, recommend["exclude"])
+    k = recommend.top_k
+    seed = F.lit(baselines.seed)
+    excluded = excluded_items(train, recommend.exclude)
     slots = dense_index(train, ITEM, "_slot")
     n_items = slots.count()
     needed = candidates_needed(training_users(train, users), excluded, k, cap=2**30)
@@ -99,7 +93,7 @@ def recommend_random(
 def recommend_popular(
     popular: DataFrame,
     train: DataFrame,
-    recommend: dict[str, Any],
+    recommend: RecommendParams,
     users: DataFrame | None = None,
 ) -> DataFrame:
     """The popularity baseline: the most popular products each user has not
@@ -109,10 +103,10 @@ def recommend_popular(
     Each user is paired only with as many top products as their own exclusions
     require (``K + excluded``), so heavy buyers do not widen everyone's lists.
     """
-    k = int(recommend["top_k"])
-    excluded = excluded_items(train, recommend["exclude"])
+    k = recommend.top_k
+    excluded = excluded_items(train, recommend.exclude)
     needed = candidates_needed(
-        training_users(train, users), excluded, k, int(recommend["max_candidates"])
+        training_users(train, users), excluded, k, recommend.max_candidates
     )
     top = popular.select(
         ITEM,
@@ -126,7 +120,7 @@ def recommend_popular(
 
 
 def group_popular_items(
-    train: DataFrame, user_groups: DataFrame, recommend: dict[str, Any]
+    train: DataFrame, user_groups: DataFrame, recommend: RecommendParams
 ) -> DataFrame:
     """The most popular training products within each user group (e.g. segment),
     and over all users as group ``all``: by distinct users, ties by item id.
@@ -135,7 +129,7 @@ def group_popular_items(
         ``group, item_idx, n_users, group_rank`` for the top ``max_candidates``
         of every group.
     """
-    n = int(recommend["max_candidates"])
+    n = recommend.max_candidates
     per_group = (
         train.join(user_groups.where(F.col("group") != ALL_USERS), USER)
         .groupBy("group", ITEM)

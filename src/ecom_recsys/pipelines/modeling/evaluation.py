@@ -14,8 +14,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import ITEM, USER
-
-from .als import feedback_mode
+from ecom_recsys.params import EvaluationParams
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ METRICS = {
 def evaluate_recommendations(
     train: DataFrame,
     test: DataFrame,
-    evaluation: dict[str, Any],
+    evaluation: EvaluationParams,
     model: ALSModel | None = None,
     als_params: dict[str, Any] | None = None,
     **recommendations: DataFrame,
@@ -57,17 +56,18 @@ def evaluate_recommendations(
         test: Relevant test interactions.
         evaluation: ``k`` and ``head_share``.
         model: The fitted ALS model (for the RMSE in explicit mode).
-        als_params: The ``als`` parameters (``feedback``).
+        als_params: The ALS parameters the model was fitted with
+            (``best_als_params``): explicit feedback adds the RMSE.
         **recommendations: ``user_idx, item_idx, rank`` per model name.
 
     Returns:
         One row per model and metric: ``model, metric, k, value,
         users_evaluated, users_cold``.
     """
-    k = int(evaluation["k"])
+    k = evaluation.k
     truth = _truth(test)
     known = truth.join(train.select(USER).distinct(), USER, "left_semi").persist()
-    popularity = _item_popularity(train, float(evaluation.get("head_share", 0.2)))
+    popularity = _item_popularity(train, evaluation.head_share)
     popularity = popularity.persist()
     try:
         n_test_users, n_evaluated = truth.count(), known.count()
@@ -78,7 +78,8 @@ def evaluate_recommendations(
     result = pd.DataFrame(rows, columns=["model", "metric", "k", "value"])
     result["users_evaluated"] = n_evaluated
     result["users_cold"] = n_test_users - n_evaluated
-    if model is not None and als_params and feedback_mode(als_params) == "explicit":
+    explicit = bool(als_params) and als_params.get("feedback") == "explicit"
+    if model is not None and explicit:
         rmse, n_pairs = _rmse(model, test)
         result.loc[len(result)] = ["als", "rmse", k, rmse, n_pairs, 0]
     _log_ndcg(result, k, n_evaluated, n_test_users - n_evaluated)

@@ -8,16 +8,10 @@ from pyspark.sql import functions as F
 
 from ecom_recsys.names import ITEM, USER
 
-EXCLUDE_MODES = ("purchased", "seen", "none")
-
 
 def excluded_items(train: DataFrame, mode: str) -> DataFrame:
-    """``user_idx, item_idx`` pairs never to recommend: purchased, seen, or none."""
-    if mode not in EXCLUDE_MODES:
-        raise ValueError(
-            "parameters_modeling.yml: recommend.exclude must be one of "
-            f"{list(EXCLUDE_MODES)}, got {mode!r}"
-        )
+    """``user_idx, item_idx`` pairs never to recommend: purchased, seen, or none
+    (``recommend.exclude``)."""
     if mode == "purchased":
         if "n_purchase" not in train.columns:
             raise ValueError(

@@ -4,7 +4,7 @@ from kedro.pipeline import Pipeline, node
 
 from ecom_recsys.pipelines import for_sources
 
-from .als import recommend_als, train_als
+from .als import recommend_als, train_chosen_als
 from .baselines import (
     group_popular_items,
     popular_items,
@@ -32,7 +32,12 @@ SHARED = Pipeline(
             outputs=["tuning_trials", "best_als_params"],
             name="tune_als",
         ),
-        node(train_als, ["train", "best_als_params"], "als_model", name="train_als"),
+        node(
+            train_chosen_als,
+            ["train", "best_als_params"],
+            "als_model",
+            name="train_als",
+        ),
         node(
             recommend_als,
             inputs=["als_model", "train", "params:recommend"],

@@ -3,12 +3,11 @@ the user well enough, else from the user's group and overall popularity."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALL_USERS, ITEM, USER
+from ecom_recsys.names import ALL_USERS, ITEM, TRAIN, USER
+from ecom_recsys.params import RecommendParams
 
 from .lists import candidates_needed, excluded_items
 
@@ -24,7 +23,7 @@ def serve_recommendations(
     interactions: DataFrame,
     user_index: DataFrame,
     product_index: DataFrame,
-    recommend: dict[str, Any],
+    recommend: RecommendParams,
 ) -> DataFrame:
     """Exactly K products for every user: from the model when it knows the user
     well enough, else from the user's group, padded from overall popularity.
@@ -37,10 +36,10 @@ def serve_recommendations(
         ``user_idx, item_idx, rank, score, source`` with ``source`` ``model``,
         ``segment:<group>`` or ``popularity``.
     """
-    k = int(recommend["top_k"])
-    minimum = int(recommend.get("min_interactions_for_model", 1))
+    k = recommend.top_k
+    minimum = recommend.min_interactions_for_model
     history = interactions.join(user_index, "user_id").join(product_index, "product_id")
-    excluded = excluded_items(history, recommend["exclude"])
+    excluded = excluded_items(history, recommend.exclude)
     model = _model_candidates(als_recommendations, history, minimum)
     own_group, overall = _fallback_candidates(group_items, user_groups, excluded, k)
     candidates = (
@@ -56,7 +55,7 @@ def _model_candidates(
 ) -> DataFrame:
     """The model's lists of the users with at least ``minimum`` training
     interactions, ordered by the model's rank."""
-    counts = history.where(F.col("period") == "train").groupBy(USER).count()
+    counts = history.where(F.col("period") == TRAIN).groupBy(USER).count()
     eligible = counts.where(F.col("count") >= minimum).select(USER)
     return als_recommendations.join(eligible, USER, "left_semi").select(
         USER,

@@ -12,6 +12,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import USER
+from ecom_recsys.params import (
+    ALSParams,
+    EvaluationParams,
+    RecommendParams,
+    TuningParams,
+)
 from ecom_recsys.spark_utils import hash_uniform
 
 from .als import recommend_als, train_als
@@ -48,30 +54,16 @@ def _sample_users(
     return train.persist(), validation.persist()
 
 
-def _trials(tuning: dict[str, Any]) -> list[dict[str, Any]]:
+def _trials(tuning: TuningParams) -> list[dict[str, Any]]:
     """The configurations to try: the full grid, or a seeded random sample of it."""
-    grid = tuning["grid"]
-    unknown = sorted(set(grid) - set(TUNED))
-    if unknown:
-        raise ValueError(
-            f"parameters_modeling.yml: tuning.grid has unknown keys {unknown}; "
-            f"allowed: {list(TUNED)}"
-        )
-    configs = [{}]
+    grid = tuning.grid.model_dump(exclude_none=True)
+    configs: list[dict[str, Any]] = [{}]
     for key in TUNED:
-        values = grid.get(key)
-        if values is None:
-            continue
-        configs = [{**c, key: v} for c in configs for v in values]
-    if tuning.get("strategy", "grid") == "random":
-        n = min(int(tuning["n_trials"]), len(configs))
-        rng = random.Random(int(tuning.get("seed", 0)))
-        configs = rng.sample(configs, n)
-    elif tuning.get("strategy", "grid") != "grid":
-        raise ValueError(
-            "parameters_modeling.yml: tuning.strategy must be 'grid' or 'random', "
-            f"got {tuning.get('strategy')!r}"
-        )
+        if key in grid:
+            configs = [{**c, key: v} for c in configs for v in grid[key]]
+    if tuning.strategy == "random":
+        n = min(tuning.n_trials, len(configs))
+        configs = random.Random(tuning.seed).sample(configs, n)
     return configs
 
 
@@ -103,10 +95,10 @@ def choose_trial(trials: pd.DataFrame, tolerance: float = 0.0) -> int:
 def tune_als(
     tuning_train: DataFrame,
     validation: DataFrame,
-    als: dict[str, Any],
-    tuning: dict[str, Any],
-    recommend: dict[str, Any],
-    evaluation: dict[str, Any],
+    als: ALSParams,
+    tuning: TuningParams,
+    recommend: RecommendParams,
+    evaluation: EvaluationParams,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Search ALS hyperparameters by NDCG@K on the validation period.
 
@@ -126,9 +118,9 @@ def tune_als(
         metrics, fit seconds, ``chosen``) and the chosen ALS parameters.
     """
     columns = [*TUNED, "ndcg", "precision", "recall", "map", "fit_seconds", "chosen"]
-    if not tuning.get("enabled", False):
+    if not tuning.enabled:
         logger.info("Hyperparameter search is off (tuning.enabled): using als as is")
-        return pd.DataFrame(columns=["trial", *columns]), dict(als)
+        return pd.DataFrame(columns=["trial", *columns]), als.model_dump()
     if not validation.limit(1).count():
         raise ValueError(
             "tuning.enabled needs a validation period: set "
@@ -136,7 +128,7 @@ def tune_als(
             "or set modeling.<source>.tuning.enabled: false"
         )
     tuning_train, validation = _sample_users(
-        tuning_train, validation, tuning.get("max_users"), int(tuning.get("seed", 0))
+        tuning_train, validation, tuning.max_users, tuning.seed
     )
     try:
         trials = _run_trials(
@@ -145,7 +137,7 @@ def tune_als(
     finally:
         tuning_train.unpersist()
         validation.unpersist()
-    best = choose_trial(trials, float(tuning.get("tolerance", 0.0)))
+    best = choose_trial(trials, tuning.tolerance)
     trials["chosen"] = trials.index == best
     chosen = _chosen_params(als, trials, best)
     logger.info("Chosen by validation NDCG: %s", {k: chosen[k] for k in TUNED})
@@ -154,11 +146,11 @@ def tune_als(
 
 def _run_trials(
     configs: list[dict[str, Any]],
-    als: dict[str, Any],
+    als: ALSParams,
     tuning_train: DataFrame,
     validation: DataFrame,
-    recommend: dict[str, Any],
-    evaluation: dict[str, Any],
+    recommend: RecommendParams,
+    evaluation: EvaluationParams,
 ) -> pd.DataFrame:
     """One row per configuration, each fitted over ``als`` and scored on the
     validation users."""
@@ -176,12 +168,12 @@ def _run_trials(
 def _run_trial(
     i: int,
     config: dict[str, Any],
-    als: dict[str, Any],
+    als: ALSParams,
     tuning_train: DataFrame,
     validation: DataFrame,
     users: DataFrame,
-    recommend: dict[str, Any],
-    evaluation: dict[str, Any],
+    recommend: RecommendParams,
+    evaluation: EvaluationParams,
 ) -> dict[str, Any]:
     """Fit ALS with ``config`` over ``als`` on the tuning training data,
     recommend to the validation ``users`` and score on the validation period.
@@ -190,7 +182,7 @@ def _run_trial(
         The trial's row: number, tuned parameters, validation metrics and fit
         seconds.
     """
-    params = {**als, **config}
+    params = als.model_copy(update=config)
     started = time.perf_counter()
     model = train_als(tuning_train, params)
     fit_seconds = time.perf_counter() - started
@@ -201,21 +193,20 @@ def _run_trial(
         "Trial %d %s: validation NDCG@%s %.4f",
         i,
         config,
-        evaluation["k"],
+        evaluation.k,
         value["ndcg"],
     )
     return {
         "trial": i,
-        **{k: params[k] for k in TUNED},
+        **{k: getattr(params, k) for k in TUNED},
         **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
         "fit_seconds": round(fit_seconds, 2),
     }
 
 
-def _chosen_params(
-    als: dict[str, Any], trials: pd.DataFrame, best: int
-) -> dict[str, Any]:
+def _chosen_params(als: ALSParams, trials: pd.DataFrame, best: int) -> dict[str, Any]:
     """``als`` with the tuned parameters of trial ``best``, as plain Python
-    values."""
-    chosen = {**als, **{k: trials.loc[best, k] for k in TUNED}}
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+    values (the JSON of ``best_als_params``)."""
+    tuned = {k: trials.loc[best, k] for k in TUNED}
+    tuned = {k: (v.item() if hasattr(v, "item") else v) for k, v in tuned.items()}
+    return {**als.model_dump(), **tuned}
