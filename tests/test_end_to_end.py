@@ -19,7 +19,7 @@ from pyspark.ml.recommendation import ALSModel
 
 from ecom_recsys.names import SOURCES
 from ecom_recsys.pipelines.reporting.bi import PRODUCT_COLUMNS
-from ecom_recsys.pipelines.reporting.nodes import METRIC_COLUMNS
+from ecom_recsys.pipelines.reporting.tables import METRIC_COLUMNS
 from tests.conftest import PROJECT_PATH, SHARED_DATA, latest, make_project, run
 
 pytestmark = pytest.mark.e2e

@@ -1,30 +1,20 @@
-"""Unit tests for the reporting nodes."""
+"""Unit tests for the reporting tables (reporting/tables.py)."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
-from ecom_recsys.pipelines.reporting.interactive import (
-    plot_model_metrics_interactive,
-    plot_popularity_long_tail_interactive,
-)
-from ecom_recsys.pipelines.reporting.nodes import (
+from ecom_recsys.pipelines.reporting.tables import (
     build_analytics_summary,
     build_category_summary,
     build_funnel,
+    build_group_recommendations,
     build_model_metrics,
     build_popularity_long_tail,
     build_top_products,
     build_top_recommendations_pretty,
-    plot_funnel,
-    plot_model_metrics,
-    plot_popularity_long_tail,
-    plot_segments,
-    plot_tuning_trials,
+    share,
 )
 from tests.conftest import rows, ts
 
@@ -103,9 +93,14 @@ def test_funnel_counts_events_and_users_per_step(spark):
         "users": [4, 1, 0, 1],
         "share_of_viewers": [1.0, 0.25, 0.0, 0.25],
     }
-    fig = plot_funnel(funnel)
-    assert isinstance(fig, Figure)
-    assert [p.get_height() for p in fig.axes[0].patches] == [5, 2, 0, 1]
+
+
+def test_funnel_has_no_share_of_viewers_without_viewers(spark):
+    t = ts("2019-10-01 00:00:00")
+    events = spark.createDataFrame([(t, "cart", 1, 10.0, 1)], EVENTS_SCHEMA)
+    funnel = build_funnel(events)
+    assert list(funnel["users"]) == [0, 1, 0, 0]
+    assert funnel["share_of_viewers"].isna().all()
 
 
 def test_pretty_recommendations_use_source_ids_and_details(spark):
@@ -128,30 +123,6 @@ def test_pretty_recommendations_use_source_ids_and_details(spark):
         (5_000_000_000, 1, 20, 7, "a.b", "zeta", 2.0, 0.912346),
         (5_000_000_000, 2, 10, 7, "a.b", "acme", 1.0, 0.5),
     ]
-
-
-def test_metrics_chart_has_a_bar_per_model_and_metric(metrics):
-    fig = plot_model_metrics(build_model_metrics(metrics))
-    heights = sorted(p.get_height() for p in fig.axes[0].patches)
-    assert heights == pytest.approx([0.0, 0.1, 0.2, 0.3])
-    assert "K=10" in fig.axes[0].get_title()
-    assert not math.isnan(heights[0])
-
-
-def test_metrics_chart_shows_coverage_and_long_tail_beside_accuracy(metrics):
-    extra = pd.DataFrame(
-        [
-            ("als", "coverage", 10, 0.4, 100, 5),
-            ("popularity", "coverage", 10, 0.05, 100, 5),
-            ("als", "long_tail_share", 10, 0.25, 100, 5),
-            ("popularity", "long_tail_share", 10, 0.0, 100, 5),
-        ],
-        columns=metrics.columns,
-    )
-    fig = plot_model_metrics(build_model_metrics(pd.concat([metrics, extra])))
-    right = sorted(p.get_height() for p in fig.axes[1].patches)
-    assert right == pytest.approx([0.0, 0.05, 0.25, 0.4])
-    assert len(fig.axes[0].patches) == 4  # accuracy only on the left
 
 
 RECS_SCHEMA = "user_idx int, item_idx int, rank int, score double"
@@ -180,11 +151,6 @@ def test_popularity_long_tail_buckets_products_and_recommendations(spark):
         "served_recommendations": [2, 0],
         "served_share": [1.0, 0.0],
     }
-    fig = plot_popularity_long_tail(table)
-    assert [p.get_height() for p in fig.axes[0].patches] == [3.0, 1.0]
-    curves = {line.get_label(): list(line.get_ydata()) for line in fig.axes[1].lines}
-    assert curves["ALS recommendations"] == [0.0, 25.0, 100.0]
-    assert curves["served recommendations"] == [0.0, 100.0, 100.0]
 
 
 def test_popularity_long_tail_has_no_more_buckets_than_products(spark):
@@ -196,83 +162,41 @@ def test_popularity_long_tail_has_no_more_buckets_than_products(spark):
     assert list(table["als_share"]) == [0.0, 0.0]
 
 
-def test_tuning_chart_highlights_the_chosen_trial():
-    trials = pd.DataFrame(
-        {
-            "trial": [0, 1],
-            "rank": [4, 8],
-            "reg_param": [0.05, 0.05],
-            "alpha": [10.0, 10.0],
-            "max_iter": [4, 4],
-            "ndcg": [0.1, 0.2],
-            "fit_seconds": [1.5, 2.5],
-            "chosen": [False, True],
-        }
+def test_share_is_rounded_and_null_where_the_whole_is_zero():
+    part = pd.Series([1, 2, 0])
+    assert share(part, 3).tolist() == [0.3333, 0.6667, 0.0]
+    shares = share(part, pd.Series([4, 0, 0]))
+    assert shares.iloc[0] == 0.25
+    assert shares.iloc[1:].isna().all()
+
+
+def test_group_recommendations_keep_the_top_k_with_product_details(spark):
+    group_items = spark.createDataFrame(
+        [("loyal", 0, 1, 7), ("loyal", 1, 2, 7), ("all", 2, 1, 9)],
+        "group string, item_idx int, group_rank int, n_users long",
     )
-    fig = plot_tuning_trials(trials)
-    bars = fig.axes[0].patches
-    assert [b.get_height() for b in bars] == [0.1, 0.2]
-    assert bars[0].get_facecolor() != bars[1].get_facecolor()
-    assert [t.get_text() for t in fig.axes[0].texts] == ["1.5s", "2.5s"]
-
-
-def test_tuning_chart_says_when_tuning_was_off():
-    fig = plot_tuning_trials(pd.DataFrame(columns=["trial", "rank", "ndcg"]))
-    assert "tuning.enabled is false" in fig.axes[0].texts[0].get_text()
-
-
-def test_interactive_metrics_chart_has_a_bar_series_per_model(metrics):
-    fig = plot_model_metrics_interactive(build_model_metrics(metrics))
-    series = {t.name: (list(t.x), list(t.y)) for t in fig.data}
-    assert series == {
-        "als": (["ndcg", "precision"], [0.3, 0.1]),
-        "popularity": (["ndcg", "precision"], [0.2, 0.0]),
-    }
-    assert "K=10" in fig.layout.title.text
-
-
-def test_interactive_long_tail_chart_draws_cumulative_shares():
-    table = pd.DataFrame(
-        {
-            "first_rank": [1, 3],
-            "last_rank": [2, 4],
-            "cumulative_product_share": [0.5, 1.0],
-            "interaction_share": [0.75, 0.25],
-            "als_share": [0.25, 0.75],
-            "served_share": [1.0, 0.0],
-        }
+    items = spark.createDataFrame(
+        [(10, 0), (20, 1), (30, 2)], "product_id long, item_idx int"
     )
-    fig = plot_popularity_long_tail_interactive(table)
-    lines = {t.name: list(t.y) for t in fig.data}
-    assert lines == {
-        "training interactions": [0.0, 75.0, 100.0],
-        "ALS recommendations": [0.0, 25.0, 100.0],
-        "served recommendations": [0.0, 100.0, 100.0],
-        "uniform": [0, 100],
-    }
-    assert list(fig.data[0].x) == [0.0, 50.0, 100.0]
-    assert list(fig.data[0].text) == ["", "ranks 1-2", "ranks 3-4"]
-
-
-def test_segments_chart_shows_customers_rfm_and_where_recommendations_come_from():
-    segments = pd.DataFrame(
-        {
-            "segment": ["promising", "loyal"],
-            "customers": [30, 10],
-            "avg_recency_days": [50.0, 200.0],
-            "avg_monetary": [100.0, 400.0],
-            "model_share": [0.25, float("nan")],
-            "segment_share": [0.75, float("nan")],
-            "popularity_share": [0.0, float("nan")],
-        }
+    products = spark.createDataFrame(
+        [(10, 7, "a.b", "acme", 1.0), (20, 7, "a.b", "zeta", 2.0)], PRODUCTS_SCHEMA
     )
-    fig = plot_segments(segments)
-    count, rfm, served = fig.axes
-    assert [p.get_height() for p in count.patches] == [30, 10]
-    assert rfm.collections[0].get_offsets().tolist() == [[50.0, 100.0], [200.0, 400.0]]
-    # stacked: ALS, then segment favourites, then popularity, per segment
-    assert [p.get_height() for p in served.patches] == [0.25, 0.0, 0.75, 0.0, 0.0, 0.0]
-    assert [p.get_y() for p in served.patches[2:4]] == [0.25, 0.0]
+    table = build_group_recommendations(group_items, items, products, {"top_k": 1})
+    assert table.columns == [
+        "group",
+        "rank",
+        "product_id",
+        "category_id",
+        "category_code",
+        "brand",
+        "price",
+        "n_users",
+    ]
+    # a product missing from the product table keeps its row, without details
+    assert rows(table, "group") == [
+        ("all", 1, 30, None, None, None, None, 9),
+        ("loyal", 1, 10, 7, "a.b", "acme", 1.0, 7),
+    ]
 
 
 def test_top_products_are_the_n_best_by_a_column_ties_by_id(spark):

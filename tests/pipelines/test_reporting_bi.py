@@ -11,7 +11,7 @@ from ecom_recsys.pipelines.reporting.bi import (
     export_recommendations,
     export_segments,
 )
-from ecom_recsys.pipelines.reporting.nodes import METRIC_COLUMNS
+from ecom_recsys.pipelines.reporting.tables import METRIC_COLUMNS
 from tests.conftest import rows, ts
 
 EVENTS_PRETTY = (

@@ -12,7 +12,9 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from .nodes import METRIC_COLUMNS
+from ecom_recsys.names import FROM_MODEL, SERVED_FROM
+
+from .tables import METRIC_COLUMNS, share
 
 # The product columns each source may have, in order of preference.
 CATEGORY = ("category_code", "product_category", "category_id")
@@ -41,6 +43,12 @@ def _first_present(frame: DataFrame, names: tuple[str, ...], dtype: str) -> Colu
     if not present:
         return F.lit(None).cast(dtype)
     return F.coalesce(*present) if len(present) > 1 else present[0]
+
+
+def _customer_as_user() -> Column:
+    """The orders source's person id (Olist's ``customer_unique_id``) as the
+    ``user_id`` of the other tables."""
+    return F.col("customer_unique_id").alias("user_id")
 
 
 def product_details(frame: DataFrame) -> list[Column]:
@@ -104,7 +112,7 @@ def export_products(
     )
     served = top_recommendations_pretty.groupBy("product_id").agg(
         F.count("*").alias("recommended_users"),
-        F.count(F.when(F.col("source") == "model", 1)).alias("recommended_by_model"),
+        F.count(F.when(F.col("source") == FROM_MODEL, 1)).alias("recommended_by_model"),
     )
     popular = Window.orderBy(F.desc("train_users"), F.asc("product_id"))
     table = (
@@ -139,36 +147,24 @@ def export_segments(
     kind = F.split("source", ":").getItem(0)
     counted = (
         top_recommendations_pretty.join(
-            customer_features.select(
-                F.col("customer_unique_id").alias("user_id"), "segment"
-            ),
-            "user_id",
+            customer_features.select(_customer_as_user(), "segment"), "user_id"
         )
         .groupBy("segment")
         .agg(
             F.count("*").alias("recommendations"),
-            *[
-                F.count(F.when(kind == k, 1)).alias(f"from_{k}")
-                for k in ("model", "segment", "popularity")
-            ],
+            *[F.count(F.when(kind == k, 1)).alias(f"from_{k}") for k in SERVED_FROM],
         )
         .collect()
     )
     served = pd.DataFrame(
         [r.asDict() for r in counted],
-        columns=[
-            "segment",
-            "recommendations",
-            "from_model",
-            "from_segment",
-            "from_popularity",
-        ],
+        columns=["segment", "recommendations", *[f"from_{k}" for k in SERVED_FROM]],
     )
     table = segment_summary.merge(served, on="segment", how="left")
     table["recommendations"] = table["recommendations"].fillna(0).astype("int64")
-    for k in ("model", "segment", "popularity"):
-        share = table.pop(f"from_{k}").fillna(0) / table["recommendations"]
-        table[f"{k}_share"] = share.where(table["recommendations"] > 0).round(4)
+    for k in SERVED_FROM:
+        from_k = table.pop(f"from_{k}").fillna(0)
+        table[f"{k}_share"] = share(from_k, table["recommendations"])
     return table
 
 
@@ -176,7 +172,7 @@ def export_customers(customer_features: DataFrame) -> DataFrame:
     """One row per customer: ``user_id`` (Olist's ``customer_unique_id``), RFM
     segment, scores and values, first and last purchase."""
     return customer_features.select(
-        F.col("customer_unique_id").alias("user_id"),
+        _customer_as_user(),
         "segment",
         "r_score",
         "f_score",

@@ -12,11 +12,18 @@ from .bi import (
     export_recommendations,
     export_segments,
 )
-from .interactive import (
+from .charts import (
+    plot_category_aggregates,
+    plot_funnel,
+    plot_model_metrics,
     plot_model_metrics_interactive,
+    plot_order_distributions,
+    plot_popularity_long_tail,
     plot_popularity_long_tail_interactive,
+    plot_segments,
+    plot_tuning_trials,
 )
-from .nodes import (
+from .tables import (
     build_analytics_summary,
     build_category_summary,
     build_funnel,
@@ -26,13 +33,6 @@ from .nodes import (
     build_top_products,
     build_top_recommendations_pretty,
     describe_order_lines,
-    plot_category_aggregates,
-    plot_funnel,
-    plot_model_metrics,
-    plot_order_distributions,
-    plot_popularity_long_tail,
-    plot_segments,
-    plot_tuning_trials,
     summarise_segments,
 )
 
