@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ecom_recsys.params import GroupListParams, LongTailParams, TopProductsParams
 from ecom_recsys.pipelines.reporting.tables import (
     build_analytics_summary,
     build_category_summary,
@@ -136,7 +137,7 @@ def test_popularity_long_tail_buckets_products_and_recommendations(spark):
         [(0, 2, 1, 0.9), (0, 3, 2, 0.8), (1, 1, 1, 0.7), (1, 2, 2, 0.6)], RECS_SCHEMA
     )
     served = spark.createDataFrame([(0, 0, 1, 1.0), (1, 0, 1, 1.0)], RECS_SCHEMA)
-    table = build_popularity_long_tail(train, als, served, {"buckets": 2})
+    table = build_popularity_long_tail(train, als, served, LongTailParams(buckets=2))
     assert table.to_dict("list") == {
         "bucket": [1, 2],
         "first_rank": [1, 3],  # ties (items 2 and 3) by the smaller index
@@ -156,7 +157,7 @@ def test_popularity_long_tail_buckets_products_and_recommendations(spark):
 def test_popularity_long_tail_has_no_more_buckets_than_products(spark):
     train = spark.createDataFrame([(0, 0), (1, 1)], "user_idx int, item_idx int")
     none = spark.createDataFrame([], RECS_SCHEMA)
-    table = build_popularity_long_tail(train, none, none, {"buckets": 20})
+    table = build_popularity_long_tail(train, none, none, LongTailParams(buckets=20))
     assert list(table["bucket"]) == [1, 11]
     assert list(table["products"]) == [1, 1]
     assert list(table["als_share"]) == [0.0, 0.0]
@@ -181,7 +182,9 @@ def test_group_recommendations_keep_the_top_k_with_product_details(spark):
     products = spark.createDataFrame(
         [(10, 7, "a.b", "acme", 1.0), (20, 7, "a.b", "zeta", 2.0)], PRODUCTS_SCHEMA
     )
-    table = build_group_recommendations(group_items, items, products, {"top_k": 1})
+    table = build_group_recommendations(
+        group_items, items, products, GroupListParams(top_k=1)
+    )
     assert table.columns == [
         "group",
         "rank",
@@ -204,11 +207,11 @@ def test_top_products_are_the_n_best_by_a_column_ties_by_id(spark):
         [(1, "a", 5), (2, "b", 9), (3, "c", 5), (4, "d", None), (5, "e", 1)],
         "product_id long, brand string, purchases long",
     )
-    top = build_top_products(products, {"by": "purchases", "n": 3})
+    top = build_top_products(products, TopProductsParams(by="purchases", n=3))
     assert top.columns.tolist() == ["rank", "product_id", "brand", "purchases"]
     assert top.values.tolist() == [[1, 2, "b", 9], [2, 1, "a", 5], [3, 3, "c", 5]]
     with pytest.raises(ValueError, match=r"top_products.by = 'sales' .*one of \["):
-        build_top_products(products, {"by": "sales", "n": 3})
+        build_top_products(products, TopProductsParams(by="sales", n=3))
 
 
 def test_category_summary_adds_up_products_of_a_category(spark):

@@ -4,13 +4,12 @@ and segment summaries. Spark computes; only small summaries are made local."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import BASELINE, ITEM, USER
+from ecom_recsys.params import GroupListParams, LongTailParams, TopProductsParams
 
 # The event types of the conversion funnel, in order.
 FUNNEL = ["view", "cart", "remove_from_cart", "purchase"]
@@ -114,7 +113,7 @@ def build_analytics_summary(events: DataFrame, products: DataFrame) -> DataFrame
 
 
 def build_top_products(
-    products: DataFrame, top_products: dict[str, Any]
+    products: DataFrame, top_products: TopProductsParams
 ) -> pd.DataFrame:
     """The ``top_products.n`` products with the most ``top_products.by`` (ties:
     the smaller product id), with ``rank`` from 1 and every column of ``products``.
@@ -125,7 +124,7 @@ def build_top_products(
     Raises:
         ValueError: When ``top_products.by`` is not a column of ``products``.
     """
-    by, n = top_products["by"], int(top_products["n"])
+    by, n = top_products.by, top_products.n
     if by not in products.columns:
         raise ValueError(
             f"reporting.<source>.top_products.by = {by!r} (parameters_reporting.yml) "
@@ -215,7 +214,7 @@ def build_popularity_long_tail(
     train: DataFrame,
     als_recommendations: DataFrame,
     served_recommendations: DataFrame,
-    long_tail: dict[str, Any],
+    long_tail: LongTailParams,
 ) -> pd.DataFrame:
     """Training products in buckets of popularity rank, with the share of
     interactions and of recommendations that falls in each bucket.
@@ -231,7 +230,7 @@ def build_popularity_long_tail(
         ``cumulative_interaction_share``, ``als_recommendations, als_share``,
         ``served_recommendations, served_share``.
     """
-    ranked, n_products = _rank_by_popularity(train, int(long_tail["buckets"]))
+    ranked, n_products = _rank_by_popularity(train, long_tail.buckets)
     per_bucket = ranked.groupBy("bucket").agg(
         F.min("rank").alias("first_rank"),
         F.max("rank").alias("last_rank"),
@@ -292,14 +291,14 @@ def build_group_recommendations(
     group_items: DataFrame,
     product_index: DataFrame,
     products: DataFrame,
-    recommend: dict[str, Any],
+    recommend: GroupListParams,
 ) -> DataFrame:
     """Top-K products per user group (segment) with product details.
 
     Columns: ``group, rank, product_id``, the product table's other columns,
     ``n_users`` (buyers in the group).
     """
-    k = int(recommend["top_k"])
+    k = recommend.top_k
     joined, details = _with_products(
         group_items.where(F.col("group_rank") <= k), product_index, products
     )
