@@ -28,7 +28,13 @@ from kedro.io import AbstractDataset, DataCatalog, DatasetError
 from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 
-from ecom_recsys.names import BASELINE
+from ecom_recsys.names import (
+    ALS_MODEL,
+    BASELINE,
+    FROM_MODEL,
+    FROM_POPULARITY,
+    FROM_SEGMENT,
+)
 
 
 @dataclass(frozen=True)
@@ -215,16 +221,16 @@ def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
     table = model_metrics.pivot_table(
         index="metric", columns="model", values="value", aggfunc="first"
     )
-    models = sorted(table.columns, key=lambda m: (m != "als", m != BASELINE, m))
+    models = sorted(table.columns, key=lambda m: (m != ALS_MODEL, m != BASELINE, m))
     return table[models].rename_axis(columns=None)
 
 
 def headline(model_metrics: pd.DataFrame, metric: str = "ndcg") -> dict[str, Any]:
     """ALS's value of ``metric``, the popularity baseline's, the lift and K."""
     rows = model_metrics[model_metrics["metric"] == metric].set_index("model")
-    if "als" not in rows.index:
+    if ALS_MODEL not in rows.index:
         return {}
-    als = rows.loc["als"]
+    als = rows.loc[ALS_MODEL]
     baseline = rows["value"].get(BASELINE)
     lift = als.get("lift_vs_popularity")
     return {
@@ -244,11 +250,11 @@ def list_origin(recommendations: pd.DataFrame) -> str:
     counts = recommendations["source"].value_counts()
     parts = []
     for origin, n in counts.items():
-        if origin == "model":
+        if origin == FROM_MODEL:
             text = "the ALS model"
-        elif str(origin).startswith("segment:"):
+        elif str(origin).startswith(f"{FROM_SEGMENT}:"):
             text = f"the most popular products of segment '{origin.split(':', 1)[1]}'"
-        elif origin == "popularity":
+        elif origin == FROM_POPULARITY:
             text = "overall popularity"
         else:
             text = str(origin)

@@ -13,7 +13,7 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ITEM, USER
+from ecom_recsys.names import ALS_MODEL, ITEM, USER
 from ecom_recsys.params import EvaluationParams
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def evaluate_recommendations(
     explicit = bool(als_params) and als_params.get("feedback") == "explicit"
     if model is not None and explicit:
         rmse, n_pairs = _rmse(model, test)
-        result.loc[len(result)] = ["als", "rmse", k, rmse, n_pairs, 0]
+        result.loc[len(result)] = [ALS_MODEL, "rmse", k, rmse, n_pairs, 0]
     _log_ndcg(result, k, n_evaluated, n_test_users - n_evaluated)
     return result
 

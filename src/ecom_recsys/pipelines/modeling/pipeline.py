@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
+from ecom_recsys.names import ALS_MODEL, POPULARITY, RANDOM, RECENT_POPULARITY
 from ecom_recsys.pipelines import for_sources
 
 from .als import recommend_als, train_chosen_als
@@ -82,10 +83,10 @@ SHARED = Pipeline(
                 "evaluation": "params:evaluation",
                 "model": "als_model",
                 "als_params": "best_als_params",
-                "als": "als_recommendations",
-                "popularity": "popularity_recommendations",
-                "recent_popularity": "recent_popularity_recommendations",
-                "random": "random_recommendations",
+                ALS_MODEL: "als_recommendations",
+                POPULARITY: "popularity_recommendations",
+                RECENT_POPULARITY: "recent_popularity_recommendations",
+                RANDOM: "random_recommendations",
             },
             outputs="ranking_metrics",
             name="evaluate_recommendations",

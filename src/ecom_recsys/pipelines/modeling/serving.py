@@ -6,7 +6,16 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALL_USERS, ITEM, TRAIN, USER
+from ecom_recsys.names import (
+    ALL_USERS,
+    FROM_MODEL,
+    FROM_POPULARITY,
+    FROM_SEGMENT,
+    GROUP,
+    ITEM,
+    TRAIN,
+    USER,
+)
 from ecom_recsys.params import RecommendParams
 
 from .lists import candidates_needed, excluded_items
@@ -62,7 +71,7 @@ def _model_candidates(
         ITEM,
         F.col("rank").cast("double").alias("order"),
         "score",
-        F.lit("model").alias("source"),
+        F.lit(FROM_MODEL).alias("source"),
     )
 
 
@@ -79,8 +88,8 @@ def _fallback_candidates(
         ITEM,
         "group_rank",
         F.col("n_users").cast("double").alias("score"),
-        F.when(F.col("group") == ALL_USERS, F.lit("popularity"))
-        .otherwise(F.concat(F.lit("segment:"), F.col("group")))
+        F.when(F.col("group") == ALL_USERS, F.lit(FROM_POPULARITY))
+        .otherwise(F.concat(F.lit(f"{FROM_SEGMENT}:"), F.col(GROUP)))
         .alias("source"),
     )
     own_group = needed.join(

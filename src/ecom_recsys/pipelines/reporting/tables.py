@@ -8,7 +8,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import BASELINE, ITEM, USER
+from ecom_recsys.names import ALS_MODEL, BASELINE, ITEM, USER
 from ecom_recsys.params import GroupListParams, LongTailParams, TopProductsParams
 
 # The event types of the conversion funnel, in order.
@@ -29,7 +29,7 @@ METRIC_COLUMNS = [
 SHARE_DIGITS = 4
 
 # The recommendation lists the long-tail table counts, and its columns in order.
-LONG_TAIL_LISTS = ("als", "served")
+LONG_TAIL_LISTS = (ALS_MODEL, "served")
 LONG_TAIL_COLUMNS = [
     "bucket",
     "first_rank",
