@@ -224,6 +224,16 @@ def _count(data: Any) -> int | None:
     return None
 
 
+def _reported_conf(conf: dict[str, str]) -> dict[str, str]:
+    """The Spark settings that describe a run (not its host, port or app id)."""
+    skip = ("spark.app.", "spark.driver.host", "spark.driver.port")
+    return {
+        k: v
+        for k, v in sorted(conf.items())
+        if k.startswith("spark.") and not k.startswith(skip)
+    }
+
+
 def run_pipeline(conf: Path) -> dict[str, Any]:
     """Run the events pipeline once; per node: seconds, peak memory, output rows."""
     from kedro.framework.project import pipelines, settings  # noqa: PLC0415
@@ -270,18 +280,12 @@ def run_pipeline(conf: Path) -> dict[str, Any]:
         "pipeline_seconds": round(seconds, 1),
         "peak_memory_mb": {k: round(v) for k, v in sampler.peak.items()},
         "nodes": rows,
-        "spark_conf": {
-            k: v
-            for k, v in sorted(spark_conf.items())
-            if k.startswith("spark.")
-            and not k.startswith(
-                ("spark.app.", "spark.driver.host", "spark.driver.port")
-            )
-        },
+        "spark_conf": _reported_conf(spark_conf),
+        # the typed values the nodes received, defaults applied
         "parameters": {
-            "als": params["modeling"][SOURCE]["als"],
-            "tuning": params["modeling"][SOURCE]["tuning"],
-            "split": params["feature_engineering"][SOURCE]["split"],
+            "als": params["modeling"][SOURCE]["als"].model_dump(),
+            "tuning": params["modeling"][SOURCE]["tuning"].model_dump(),
+            "split": params["feature_engineering"][SOURCE]["split"].model_dump(),
         },
     }
 
@@ -369,8 +373,7 @@ def _table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Benchmark each size in its own process and write the report."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ecom_recsys.benchmark")
     parser.add_argument(
         "--events",
@@ -398,35 +401,27 @@ def main(argv: list[str] | None = None) -> int:
         help="do not delete the previous run's outputs first",
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if args.child:
-        child(args)
-        return 0
+    return parser
 
-    results = []
-    for events in args.events:
-        logger.info("Benchmark: %d events", events)
-        command = [
-            sys.executable,
-            "-m",
-            "ecom_recsys.benchmark",
-            "--child",
-            str(events),
-        ]
-        for flag in ("env", "driver_memory", "work_dir"):
-            if getattr(args, flag):
-                command += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
-        if args.spark_conf:
-            command += ["--spark-conf", *args.spark_conf]
-        if not args.fresh_outputs:
-            command.append("--keep-outputs")
-        subprocess.run(command, check=True, cwd=PROJECT_PATH)
-        work = Path(args.work_dir).resolve() / f"{SOURCE}_{events}"
-        results.append(json.loads((work / "result.json").read_text()))
 
+def _run_size(args: argparse.Namespace, events: int) -> dict[str, Any]:
+    """Benchmark ``events`` in a child process (a fresh JVM); its result."""
+    logger.info("Benchmark: %d events", events)
+    command = [sys.executable, "-m", "ecom_recsys.benchmark", "--child", str(events)]
+    for flag in ("env", "driver_memory", "work_dir"):
+        if getattr(args, flag):
+            command += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    if args.spark_conf:
+        command += ["--spark-conf", *args.spark_conf]
+    if not args.fresh_outputs:
+        command.append("--keep-outputs")
+    subprocess.run(command, check=True, cwd=PROJECT_PATH)
+    work = Path(args.work_dir).resolve() / f"{SOURCE}_{events}"
+    return json.loads((work / "result.json").read_text())
+
+
+def _report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The machine, every run, and the time ratio from 10M to the largest size."""
     report = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -440,23 +435,41 @@ def main(argv: list[str] | None = None) -> int:
             "time_ratio": round(by_size[big] / by_size[10_000_000], 2),
             "size_ratio": round(big / 10_000_000, 2),
         }
-    out = Path(args.out)
+    return report
+
+
+def _write(report: dict[str, Any], out: Path) -> Path:
+    """``benchmark-<time>.json`` and a ``.csv`` of every node of every run."""
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (out / f"benchmark-{stamp}.json").write_text(json.dumps(report, indent=2))
     with open(out / f"benchmark-{stamp}.csv", "w", encoding="utf-8") as f:
         f.write("events,node,stage,seconds,peak_memory_mb,output_rows\n")
-        for r in results:
+        for r in report["runs"]:
             for n in r["nodes"]:
                 rows = ";".join(f"{k}={v}" for k, v in n["output_rows"].items())
                 f.write(
                     f"{r['events_requested']},{n['node']},{n['stage']},"
                     f"{n['seconds']},{n['peak_memory_mb']},{rows}\n"
                 )
-    print(_table(results))  # noqa: T201 - the benchmark's report
+    return out / f"benchmark-{stamp}.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Benchmark each size in its own process and write the report."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if args.child:
+        child(args)
+        return 0
+    report = _report([_run_size(args, events) for events in args.events])
+    path = _write(report, Path(args.out))
+    print(_table(report["runs"]))  # noqa: T201 - the benchmark's report
     if "scaling" in report:
         print(f"time ratio {report['scaling']}")  # noqa: T201
-    print(f"Report: {out / f'benchmark-{stamp}.json'} (and .csv)")  # noqa: T201
+    print(f"Report: {path} (and .csv)")  # noqa: T201
     return 0
 
 

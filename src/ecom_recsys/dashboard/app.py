@@ -189,7 +189,7 @@ def products(config: data.Settings, source: str) -> None:
     """The best-selling (or most used) products and categories, from the small
     tables reporting writes (not the tables with a row per product)."""
     catalog = outputs(config).catalog
-    by = data.parameter(catalog, f"reporting.{source}.top_products")["by"]
+    by = data.parameter(catalog, f"reporting.{source}.top_products").by
     st.subheader(f"Top products by {by}")
     items = need(config, source, "top_products")
     if items is not None:
