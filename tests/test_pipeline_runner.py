@@ -6,6 +6,7 @@ import pandas as pd
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro.validation.parameter_validator import ParameterValidator
 from kedro_datasets.pandas import CSVDataset
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -47,7 +48,16 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         default_run_env="test",
         merge_strategy={"parameters": "soft"},
     )
-    params = _flatten(dict(loader["parameters"]))
+    pipeline = sum(
+        m.create_pipeline()
+        for m in (data_processing, feature_engineering, modeling, reporting)
+    ).only_nodes_with_namespaces(["events"])
+    # As Kedro does for a session: the node inputs typed with a parameter
+    # model get validated instances, defaults applied.
+    typed = ParameterValidator({"default": pipeline}).validate_raw_params(
+        dict(loader["parameters"])
+    )
+    params = _flatten(typed)
     raw = generate_events(params["params:demo_data.events"]).withColumn(
         "_corrupt_record", F.lit(None).cast("string")
     )
@@ -67,10 +77,6 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     )
     for name, value in params.items():
         catalog[name] = value
-    pipeline = sum(
-        m.create_pipeline()
-        for m in (data_processing, feature_engineering, modeling, reporting)
-    ).only_nodes_with_namespaces(["events"])
     for name in pipeline.all_outputs() - set(catalog.keys()):
         catalog[name] = _MaterialisedMemoryDataset()
     SequentialRunner().run(pipeline, catalog)
