@@ -5,7 +5,7 @@ from kedro.pipeline import Pipeline, node, pipeline
 
 from ecom_recsys.schemas import OLIST
 
-from .nodes import generate_events
+from .events import generate_events
 from .orders import generate_orders
 from .ratings import generate_ratings
 
