@@ -18,7 +18,7 @@ from ecom_recsys.pipelines import (
     modeling,
     reporting,
 )
-from ecom_recsys.pipelines.demo_data.nodes import generate_events
+from ecom_recsys.pipelines.demo_data.events import generate_events
 from tests.conftest import PROJECT_PATH
 
 

@@ -6,7 +6,7 @@ import pytest
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.pipelines.demo_data.nodes import category_layout, generate_events
+from ecom_recsys.pipelines.demo_data.events import generate_events
 from ecom_recsys.schemas import EVENTS
 
 PARAMS = {
@@ -103,6 +103,6 @@ def test_popularity_has_a_long_tail(events):
     assert top_decile > 0.4
 
 
-def test_layout_rejects_fewer_products_than_categories():
+def test_fewer_products_than_categories_are_rejected():
     with pytest.raises(ValueError, match="n_products"):
-        category_layout({**PARAMS, "n_products": 5})
+        generate_events({**PARAMS, "n_products": 5})

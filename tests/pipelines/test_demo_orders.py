@@ -10,7 +10,8 @@ import yaml
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.pipelines.demo_data.orders import CATEGORIES, CITIES, generate_orders
+from ecom_recsys.pipelines.demo_data.olist_reference import CATEGORIES, CITIES
+from ecom_recsys.pipelines.demo_data.orders import generate_orders
 
 PROJECT = Path(__file__).resolve().parents[2]
 OLIST_SAMPLE = PROJECT.parent / "shared" / "data" / "olist_sample"

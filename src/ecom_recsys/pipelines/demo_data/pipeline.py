@@ -6,7 +6,7 @@ from kedro.pipeline import Pipeline, node
 from ecom_recsys.pipelines import SOURCE_PARAMS, for_sources
 from ecom_recsys.schemas import OLIST
 
-from .nodes import generate_events
+from .events import generate_events
 from .orders import generate_orders
 from .ratings import generate_ratings
 

@@ -10,10 +10,58 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import hash_uniform
+from .sampling import Draws, long_tail_count, numbered, power_law_slot
+
+# Power applied to the uniform draw of a movie inside a genre (long tail).
+_POPULARITY_EXPONENT = 2.5
+
+
+def _users(spark: SparkSession, params: dict[str, Any], draws: Draws) -> DataFrame:
+    """One row per user: favourite genre and number of ratings drawn."""
+    n_genres = int(params["n_genres"])
+    u = draws.uniform
+    return spark.range(int(params["n_users"]), numPartitions=4).select(
+        F.col("id").alias("user"),
+        F.floor(u("genre", "id") * n_genres).cast("int").alias("genre"),
+        long_tail_count(u("n", "id"), float(params["ratings_per_user_mean"])).alias(
+            "n"
+        ),
+    )
+
+
+def _picks(params: dict[str, Any], draws: Draws, users: DataFrame) -> DataFrame:
+    """One row per rating drawn: movie (mostly of the favourite genre), time, draw."""
+    n_movies, n_genres = int(params["n_movies"]), int(params["n_genres"])
+    per_genre = max(1, n_movies // n_genres)
+    start = int(
+        datetime.fromisoformat(str(params["start"])).replace(tzinfo=UTC).timestamp()
+    )
+    span = int(params["n_days"]) * 86_400
+    u = draws.uniform
+    key = ("user", "k")
+    picks = users.select("user", "genre", numbered(F.col("n")).alias("k"))
+    in_genre = u("own", *key) < float(params["favourite_genre_share"])
+    genre = F.when(in_genre, F.col("genre")).otherwise(
+        F.floor(u("g", *key) * n_genres).cast("int")
+    )
+    # Power-law popularity inside a genre: low slots are the blockbusters.
+    slot = power_law_slot(u("m", *key), _POPULARITY_EXPONENT, per_genre).cast("int")
+    return picks.select(
+        "user",
+        in_genre.alias("liked"),
+        (genre * per_genre + slot + 1).alias("movie"),
+        (F.lit(start) + (u("t", *key) * span).cast("long")).alias("ts"),
+        u("r", *key).alias("r"),
+    )
+
+
+def _stars(liked: Column, r: Column) -> Column:
+    """Half stars: 3.5 to 5 for the favourite genre, 0.5 to 4 otherwise."""
+    stars = F.when(liked, F.lit(3.5) + r * 1.5).otherwise(F.lit(0.5) + r * 3.5)
+    return F.round(stars * 2) / 2
 
 
 def generate_ratings(params: dict[str, Any]) -> DataFrame:
@@ -27,51 +75,10 @@ def generate_ratings(params: dict[str, Any]) -> DataFrame:
         ``userId, movieId, rating, timestamp`` (one row per user and movie).
     """
     spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-    seed = F.lit(int(params["seed"]))
-    n_movies, n_genres = int(params["n_movies"]), int(params["n_genres"])
-    per_genre = max(1, n_movies // n_genres)
-    start = int(
-        datetime.fromisoformat(str(params["start"])).replace(tzinfo=UTC).timestamp()
-    )
-    span = int(params["n_days"]) * 86_400
-
-    def u(*cols, salt: str):
-        return hash_uniform(seed, F.lit(salt), *cols)
-
-    users = spark.range(int(params["n_users"]), numPartitions=4).select(
-        F.col("id").alias("user"),
-        F.floor(u("id", salt="genre") * n_genres).cast("int").alias("genre"),
-        (
-            F.lit(1)
-            + F.floor(
-                -F.log(1 - u("id", salt="n"))
-                * (float(params["ratings_per_user_mean"]) - 1)
-            )
-        )
-        .cast("int")
-        .alias("n"),
-    )
-    picks = users.select(
-        "user", "genre", F.explode(F.sequence(F.lit(0), F.col("n") - 1)).alias("k")
-    )
-    in_genre = u("user", "k", salt="own") < float(params["favourite_genre_share"])
-    genre = F.when(in_genre, F.col("genre")).otherwise(
-        F.floor(u("user", "k", salt="g") * n_genres).cast("int")
-    )
-    # Power-law popularity inside a genre: low slots are the blockbusters.
-    slot = F.floor(F.pow(u("user", "k", salt="m"), F.lit(2.5)) * per_genre).cast("int")
-    rated = picks.select(
-        "user",
-        in_genre.alias("liked"),
-        (genre * per_genre + slot + 1).alias("movie"),
-        (F.lit(start) + (u("user", "k", salt="t") * span).cast("long")).alias("ts"),
-        u("user", "k", salt="r").alias("r"),
-    )
-    stars = F.when(F.col("liked"), F.lit(3.5) + F.col("r") * 1.5).otherwise(
-        F.lit(0.5) + F.col("r") * 3.5
-    )
+    draws = Draws(int(params["seed"]))
+    picks = _picks(params, draws, _users(spark, params, draws))
     return (
-        rated.withColumn("stars", F.round(stars * 2) / 2)
+        picks.withColumn("stars", _stars(F.col("liked"), F.col("r")))
         .groupBy("user", "movie")
         .agg(F.max("stars").alias("rating"), F.min("ts").alias("timestamp"))
         .select(
