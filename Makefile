@@ -63,8 +63,8 @@ dashboard: install
 	  --server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true \
 	  --browser.gatherUsageStats=false -- --env=$(ENV)
 
-# Times the events pipeline on N generated events, node by node (README "Speed
-# and scale"): make benchmark EVENTS="1M 10M" [BENCHMARK_ARGS="--driver-memory 14g"]
+# Times the events pipeline on N generated events, node by node (docs/speed-and-scale.md):
+# make benchmark EVENTS="1M 10M" [BENCHMARK_ARGS="--driver-memory 14g"]
 EVENTS ?= 1M
 benchmark: install java
 	$(BIN)/python -m ecom_recsys.benchmark --events $(EVENTS) $(BENCHMARK_ARGS)

@@ -216,7 +216,7 @@ def test_one_users_rows_are_read_with_a_pushed_down_filter(outputs, project, sou
 @pytest.mark.parametrize("source", ["events", "orders"])
 def test_every_pandas_twin_reads_the_files_of_its_spark_dataset(outputs, source):
     twins = yaml.safe_load(
-        (PROJECT_PATH / "conf/base/catalog_dashboard.yml").read_text()
+        (PROJECT_PATH / "conf/base/catalog/dashboard.yml").read_text()
     )
     resolver = outputs.catalog.config_resolver
     for pattern in (p for p in twins if not p.startswith("_")):

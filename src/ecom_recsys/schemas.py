@@ -1,8 +1,9 @@
 """Typed schemas of the raw tables of each source.
 
-The raw CSVs are read with every column as a string (see ``conf/base/catalog.yml``);
-``data_processing`` parses each column to the type named here, so that a value
-that does not parse is quarantined with a reason instead of silently becoming null.
+The raw CSVs are read with every column as a string (see
+``conf/base/catalog/01_raw.yml``); ``data_processing`` parses each column to the
+type named here, so that a value that does not parse is quarantined with a reason
+instead of silently becoming null.
 Types: ``string``, ``int``, ``long``, ``double``, ``timestamp``.
 """
 

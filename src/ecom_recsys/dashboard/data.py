@@ -3,7 +3,7 @@
 The catalog is the one ``kedro run --env=<env>`` uses (same config loader, same
 paths), built without the project's hooks, which would start a SparkSession.
 Spark outputs are read through their pandas twins (``<dataset>@pandas`` in
-``conf/base/catalog_dashboard.yml``), with ``columns`` and pyarrow ``filters``
+``conf/base/catalog/dashboard.yml``), with ``columns`` and pyarrow ``filters``
 added per read, so one user's page reads that user's rows only. Every read makes
 a fresh dataset from the catalog's config, so versioned outputs resolve to the
 latest committed version at each read, not the one of the first read.
@@ -92,9 +92,9 @@ class Outputs:
         """What to run when a source has no outputs at all."""
         return (
             f"No outputs of the {source} source in this environment yet. Run "
-            "`make run` (every source; it generates demo data when `data/01_raw` "
-            f"is empty), or `{self.run_command(source)}` once the raw files are in "
-            "place."
+            "`make run` (every source; it generates demo data for each source "
+            f"whose raw files are absent), or `{self.run_command(source)}` once "
+            "the raw files are in place."
         )
 
 
