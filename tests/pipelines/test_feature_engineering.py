@@ -16,7 +16,7 @@ from ecom_recsys.pipelines.feature_engineering.nodes import (
     index_products,
     index_users,
 )
-from ecom_recsys.spark_utils import dense_index
+from ecom_recsys.spark.frames import dense_index
 from tests.conftest import rows, ts
 
 EVENTS_SCHEMA = (

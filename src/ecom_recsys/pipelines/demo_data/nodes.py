@@ -22,7 +22,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import hash_uniform
+from ecom_recsys.spark.frames import hash_uniform
 
 # Real category codes of the REES46 file, used for the first categories; the
 # real data leaves about a third of the categories without a code.

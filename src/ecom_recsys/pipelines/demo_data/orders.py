@@ -28,7 +28,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import hash_uniform
+from ecom_recsys.spark.frames import hash_uniform
 
 # product_category_name_translation.csv, in the file's order (roughly by
 # popularity, which is the order used for the power law).

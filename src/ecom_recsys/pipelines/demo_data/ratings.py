@@ -13,7 +13,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import hash_uniform
+from ecom_recsys.spark.frames import hash_uniform
 
 
 def generate_ratings(params: dict[str, Any]) -> DataFrame:

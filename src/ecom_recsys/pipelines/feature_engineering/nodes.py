@@ -14,7 +14,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import dense_index
+from ecom_recsys.spark.frames import dense_index
 
 logger = logging.getLogger(__name__)
 

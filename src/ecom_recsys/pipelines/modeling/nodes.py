@@ -15,7 +15,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import ALL_USERS, ITEM, USER
-from ecom_recsys.spark_utils import dense_index, hash_uniform
+from ecom_recsys.spark.frames import dense_index, hash_uniform
+from ecom_recsys.spark.jvm import als_model_with_items
 
 logger = logging.getLogger(__name__)
 
@@ -169,17 +170,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
     top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
     # One partition: ALS cuts blocks per partition, and one block is the aim.
     factors = factors.join(top, "id", "left_semi").coalesce(1)
-    # ALSModel has no public constructor in PySpark; this one is the JVM's
-    # (package-private in Scala, public in bytecode), with the same factors.
-    jvm = train.sparkSession.sparkContext._jvm  # noqa: SLF001
-    java = jvm.org.apache.spark.ml.recommendation.ALSModel(
-        model.uid,
-        model.rank,
-        model.userFactors._jdf,
-        factors._jdf,  # noqa: SLF001
-    )
-    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n))
-    return ALSModel(java)
+    return als_model_with_items(model, factors, block_size=max(4096, n))
 
 
 def recommend_als(
