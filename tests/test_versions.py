@@ -13,6 +13,7 @@ from ecom_recsys.datasets import (
     AtomicCSVDataset,
     CommittedSparkDataset,
 )
+from ecom_recsys.datasets.committed_spark_dataset import without_scheme
 from ecom_recsys.versions import prune_versions, versions_to_prune
 from tests.conftest import rows
 
@@ -35,6 +36,19 @@ V1, V2, V3, V4 = (f"2026-11-2{i}T10.00.00.000Z" for i in range(1, 5))
 )
 def test_pruning_policy(versions, complete, keep, dropped):
     assert versions_to_prune(versions, complete, keep) == dropped
+
+
+@pytest.mark.parametrize(
+    ("qualified", "kedro"),
+    [
+        ("file:/data/x/2026", "/data/x/2026"),
+        ("s3a://bucket/x/2026", "bucket/x/2026"),
+        ("hdfs://namenode:8020/x", "namenode:8020/x"),
+        ("/data/a:b", "/data/a:b"),
+    ],
+)
+def test_globbed_paths_take_kedros_scheme_less_form(qualified, kedro):
+    assert without_scheme(qualified) == kedro
 
 
 def _dataset(path, version=None):

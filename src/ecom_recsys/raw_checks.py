@@ -14,7 +14,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
 from ecom_recsys.schemas import SCHEMAS
-from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.spark import jvm
 
 logger = logging.getLogger(__name__)
 
@@ -27,46 +27,26 @@ class RawDataError(RuntimeError):
 
 def _csv_files(path: str) -> list[str]:
     """The CSV files Spark would read at ``path``: the file, or a folder's *.csv."""
-    fs, jpath = hadoop_fs(path)
-    if not fs.exists(jpath):
-        return []
-    if fs.isFile(jpath):
+    if jvm.is_file(path):
         return [path]
-    statuses = fs.listStatus(jpath) or []
-    names = [str(s.getPath()) for s in statuses if s.isFile()]
-    return sorted(n for n in names if n.endswith(".csv"))
+    return [f for f in jvm.list_files(path) if f.endswith(".csv")]
+
+
+_LINE_BYTES = 65536  # the header is read up to here
+_PEEK_BYTES = 4096  # then this much more for a first data row
 
 
 def _header(file: str) -> tuple[list[str] | None, bool]:
     """The first line of ``file`` split on commas (quotes and a BOM removed), or
     None when it is blank; and whether any data follows it."""
-    fs, jpath = hadoop_fs(file)
-    stream = fs.open(jpath)
-    try:
-        reader = (
-            stream.getWrappedStream() if hasattr(stream, "getWrappedStream") else stream
-        )
-        raw = bytearray()
-        while len(raw) < 65536:
-            byte = reader.read()
-            if byte in (-1, 10):  # end of file, newline
-                break
-            raw.append(byte)
-        # Data follows when a non-blank byte does (after 4 KiB of blanks, say
-        # yes and leave it to the data-quality report).
-        has_data = False
-        if byte != -1:
-            for _ in range(4096):
-                byte = reader.read()
-                if byte == -1:
-                    break
-                if byte not in _BLANK:
-                    has_data = True
-                    break
-            else:
-                has_data = True
-    finally:
-        stream.close()
+    head = jvm.read_head(file, _LINE_BYTES + 1 + _PEEK_BYTES)
+    newline = head.find(b"\n", 0, _LINE_BYTES)
+    end = newline if newline >= 0 else min(len(head), _LINE_BYTES)
+    raw = head[:end]
+    # Data follows when a non-blank byte does (after 4 KiB of blanks, say yes and
+    # leave it to the data-quality report).
+    rest = head[end + (newline >= 0) :][:_PEEK_BYTES]
+    has_data = len(rest) == _PEEK_BYTES or any(b not in _BLANK for b in rest)
     line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
     if not line.strip():
         return None, has_data

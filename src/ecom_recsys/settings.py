@@ -3,8 +3,9 @@
 from kedro.config import OmegaConfigLoader
 from omegaconf.resolvers import oc
 
-from ecom_recsys.hooks import NodeTimingHooks, SparkHooks
+from ecom_recsys.hooks import NodeTimingHooks
 from ecom_recsys.raw_checks import RawDataHooks
+from ecom_recsys.spark.session import SparkHooks
 from ecom_recsys.versions import VersionHooks
 
 # Spark first (after_context_created), then the raw file checks (before the run);

@@ -29,7 +29,7 @@ from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 from kedro_datasets._utils.databricks_utils import to_spark_path
 
-from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.spark import jvm
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +66,7 @@ def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
     """Delete the versions of ``dataset`` that the policy drops; return their names."""
     protocol = getattr(dataset, "_protocol", None) or "file"
     root = to_spark_path(protocol, str(dataset._filepath))  # noqa: SLF001
-    fs, jroot = hadoop_fs(root)
-    if not fs.exists(jroot):
-        return []
-    versions = [s.getPath().getName() for s in fs.listStatus(jroot) if s.isDirectory()]
+    versions = [PurePosixPath(folder).name for folder in jvm.list_folders(root)]
     complete = {
         v
         for v in versions
@@ -77,7 +74,7 @@ def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
     }
     dropped = versions_to_prune(versions, complete, keep)
     for version in dropped:
-        fs.delete(jroot.suffix(f"/{version}"), True)
+        jvm.delete(f"{root}/{version}", recursive=True)
     return dropped
 
 

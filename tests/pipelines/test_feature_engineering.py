@@ -18,7 +18,7 @@ from ecom_recsys.pipelines.feature_engineering.splits import (
     build_train,
     build_tuning_train,
 )
-from ecom_recsys.spark_utils import dense_index
+from ecom_recsys.spark.frames import dense_index
 from tests.conftest import rows, ts
 
 EVENTS_SCHEMA = (

@@ -9,7 +9,8 @@ from typing import Any
 from kedro.io.core import AbstractVersionedDataset, DatasetError, Version
 from pyspark.ml.recommendation import ALSModel
 
-from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.datasets.committed_spark_dataset import without_scheme
+from ecom_recsys.spark import jvm
 from ecom_recsys.versions import newest_version_complete
 
 # Spark writes item factors last; their _SUCCESS marker means the save finished.
@@ -30,21 +31,12 @@ def _split_scheme(filepath: str) -> tuple[str, str]:
 
 def _exists(prefix: str, path: str) -> bool:
     """True when a complete model is stored at ``path`` (any Hadoop file system)."""
-    fs, jpath = hadoop_fs(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
-    return bool(fs.exists(jpath))
+    return jvm.exists(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
 
 
 def _glob(prefix: str, pattern: str) -> list[str]:
     """Paths matching ``pattern``, in the same scheme-less form as ``pattern``."""
-    fs, jpattern = hadoop_fs(prefix + pattern)
-    found = []
-    for status in fs.globStatus(jpattern) or []:
-        uri = str(status.getPath())
-        if prefix and uri.startswith(prefix):
-            found.append(uri[len(prefix) :])
-        else:
-            found.append(str(status.getPath().toUri().getPath()))
-    return found
+    return [without_scheme(p) for p in jvm.glob(prefix + pattern)]
 
 
 class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -10,28 +11,30 @@ from kedro_datasets._utils.databricks_utils import to_spark_path
 from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame
 
-from ecom_recsys.spark_utils import hadoop_fs
+from ecom_recsys.spark import jvm
 from ecom_recsys.versions import newest_version_complete
 
 # Spark's job commit writes this marker after every part file is in place.
 SUCCESS_MARKER = "_SUCCESS"
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)?")
+
+
+def without_scheme(path: str) -> str:
+    """Kedro's form of a qualified path: ``bucket/key`` for ``s3a://bucket/key``,
+    ``/abs/path`` for ``file:/abs/path``."""
+    return _SCHEME.sub("", path, count=1)
+
+
 def committed(protocol: str, path: str) -> bool:
     """True when Spark finished writing the folder ``path`` (it has ``_SUCCESS``)."""
-    fs, jpath = hadoop_fs(to_spark_path(protocol, f"{path}/{SUCCESS_MARKER}"))
-    return bool(fs.exists(jpath))
+    return jvm.exists(to_spark_path(protocol, f"{path}/{SUCCESS_MARKER}"))
 
 
 def spark_glob(protocol: str, pattern: str) -> list[str]:
     """Paths matching ``pattern`` on any Hadoop file system, without the scheme."""
-    fs, jpattern = hadoop_fs(to_spark_path(protocol, pattern))
-    found = []
-    for status in fs.globStatus(jpattern) or []:
-        uri = status.getPath().toUri()
-        # Kedro's path form: "bucket/key" on object stores, "/abs/path" locally.
-        found.append(f"{uri.getAuthority() or ''}{uri.getPath()}")
-    return found
+    return [without_scheme(p) for p in jvm.glob(to_spark_path(protocol, pattern))]
 
 
 class CommittedSparkDataset(SparkDatasetV2):

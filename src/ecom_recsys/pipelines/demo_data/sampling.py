@@ -15,7 +15,7 @@ from typing import Any
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from ecom_recsys.spark_utils import hash_uniform
+from ecom_recsys.spark.frames import hash_uniform
 
 # --- driver side: small tables -------------------------------------------------
 

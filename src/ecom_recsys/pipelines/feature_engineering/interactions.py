@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from ecom_recsys.names import ALL_USERS, GROUP, ITEM, PRODUCT_ID, USER, USER_ID
 from ecom_recsys.params import SplitParams, WeightParams
-from ecom_recsys.spark_utils import dense_index
+from ecom_recsys.spark.frames import dense_index
 
 from .splits import check_periods, count_column, cutoffs, period_columns
 

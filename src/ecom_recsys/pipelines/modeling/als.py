@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from ecom_recsys.names import ITEM, USER
 from ecom_recsys.params import ALSParams, RecommendParams
+from ecom_recsys.spark.jvm import als_model_with_items
 
 from .lists import candidates_needed, excluded_items, top_k, training_users
 
@@ -100,17 +101,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
     # One partition: ALS cuts blocks per partition, and one block is the aim.
     factors = factors.join(top, "id", "left_semi").coalesce(1)
 
-    # ALSModel has no public constructor in PySpark; this one is the JVM's
-    # (package-private in Scala, public in bytecode), with the same factors.
-    jvm = train.sparkSession.sparkContext._jvm  # noqa: SLF001
-    java = jvm.org.apache.spark.ml.recommendation.ALSModel(
-        model.uid,
-        model.rank,
-        model.userFactors._jdf,
-        factors._jdf,  # noqa: SLF001
-    )
-    java.setUserCol(USER).setItemCol(ITEM).setBlockSize(max(4096, n))
-    return ALSModel(java)
+    return als_model_with_items(model, factors, max(4096, n))
 
 
 def recommend_als(

@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 
 from ecom_recsys.names import ALL_USERS, ITEM, USER
 from ecom_recsys.params import BaselineParams, RecommendParams
-from ecom_recsys.spark_utils import dense_index, hash_uniform
+from ecom_recsys.spark.frames import dense_index, hash_uniform
 
 from .lists import candidates_needed, excluded_items, top_k, training_users
 

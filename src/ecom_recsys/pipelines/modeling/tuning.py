@@ -18,7 +18,7 @@ from ecom_recsys.params import (
     RecommendParams,
     TuningParams,
 )
-from ecom_recsys.spark_utils import hash_uniform
+from ecom_recsys.spark.frames import hash_uniform
 
 from .als import recommend_als, train_als
 from .evaluation import evaluate_recommendations

@@ -1,10 +1,8 @@
-"""Small Spark helpers shared by the pipelines."""
+"""DataFrame helpers shared by the pipelines (public Spark APIs only)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 _TWO_POW_53 = float(2**53)
@@ -61,15 +59,3 @@ def dense_index(df: DataFrame, id_col: str, index_col: str) -> DataFrame:
         .cast("int")
         .alias(index_col),
     )
-
-
-def hadoop_fs(path: str) -> tuple[Any, Any]:
-    """The Hadoop file system of ``path`` (local, HDFS, S3A, ABFS...) and the path.
-
-    Used for file checks that must work wherever Spark can read and write.
-    """
-    spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-    jvm = spark.sparkContext._jvm  # noqa: SLF001 - Hadoop FS is only reachable here
-    jpath = jvm.org.apache.hadoop.fs.Path(path)
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # noqa: SLF001
-    return jpath.getFileSystem(conf), jpath

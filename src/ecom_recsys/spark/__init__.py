@@ -1,0 +1,1 @@
+"""Spark helpers: the session, DataFrame helpers and the one adapter to Spark internals."""

@@ -1,0 +1,143 @@
+"""The only module that reaches into Spark's JVM (py4j, ``_jvm``, ``_jsc``, ``_jdf``).
+
+PySpark has no public API for Hadoop file systems nor for an ``ALSModel`` built
+from given factors, so both go through py4j here, behind plain-Python functions
+that take and return Python values only. The rest of the project stays on public
+APIs: another engine (e.g. Spark Connect, which has no JVM on the client) gets a
+public-API path by changing this module and nothing else. A test keeps every
+other module off these internals.
+
+Paths are anything Hadoop reads (local, HDFS, S3A, ABFS...). Paths returned are
+fully qualified (``file:/data/x``, ``s3a://bucket/x``) and can be passed back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from py4j.protocol import Py4JJavaError
+from pyspark.ml.recommendation import ALSModel
+from pyspark.sql import DataFrame, SparkSession
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _spark() -> SparkSession:
+    return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+
+
+def _io(function: Callable[P, T]) -> Callable[P, T]:
+    """Raise Java I/O errors as ``OSError`` (``FileNotFoundError`` for a missing path)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except Py4JJavaError as error:
+            java = error.java_exception
+            kind = (
+                FileNotFoundError
+                if java.getClass().getName() == "java.io.FileNotFoundException"
+                else OSError
+            )
+            raise kind(str(java)) from error
+
+    return wrapper
+
+
+def _fs(path: str) -> tuple[Any, Any]:
+    """The Hadoop FileSystem of ``path`` and the Hadoop Path (Java objects)."""
+    context = _spark().sparkContext
+    jpath = context._jvm.org.apache.hadoop.fs.Path(path)  # noqa: SLF001
+    return jpath.getFileSystem(context._jsc.hadoopConfiguration()), jpath  # noqa: SLF001
+
+
+@_io
+def exists(path: str) -> bool:
+    """True when ``path`` is a file or a folder."""
+    fs, jpath = _fs(path)
+    return bool(fs.exists(jpath))
+
+
+@_io
+def is_file(path: str) -> bool:
+    """True when ``path`` is a file (False for a folder or a missing path)."""
+    fs, jpath = _fs(path)
+    return bool(fs.isFile(jpath))
+
+
+@_io
+def _children(folder: str, kind: str) -> list[str]:
+    """The entries of ``folder`` whose status ``kind`` (a Java method) is true."""
+    fs, jpath = _fs(folder)
+    if not fs.exists(jpath):
+        return []
+    statuses = fs.listStatus(jpath) or []
+    return sorted(str(s.getPath()) for s in statuses if getattr(s, kind)())
+
+
+def list_files(folder: str) -> list[str]:
+    """The files directly in ``folder``, sorted ([] when it does not exist)."""
+    return _children(folder, "isFile")
+
+
+def list_folders(folder: str) -> list[str]:
+    """The folders directly in ``folder``, sorted ([] when it does not exist)."""
+    return _children(folder, "isDirectory")
+
+
+@_io
+def glob(pattern: str) -> list[str]:
+    """The paths matching the Hadoop glob ``pattern`` (``*``, ``?``, ``[ab]``, ``{a,b}``)."""
+    fs, jpattern = _fs(pattern)
+    return [str(s.getPath()) for s in fs.globStatus(jpattern) or []]
+
+
+@_io
+def read_head(path: str, max_bytes: int) -> bytes:
+    """The first ``max_bytes`` bytes of the file ``path`` (all of it when shorter),
+    as stored (no decompression)."""
+    fs, jpath = _fs(path)
+    stream = fs.open(jpath)
+    try:
+        return bytes(stream.readNBytes(max_bytes))  # Java 11+: stops at the end
+    finally:
+        stream.close()
+
+
+@_io
+def delete(path: str, recursive: bool = False) -> bool:
+    """Delete ``path`` (a folder's contents too when ``recursive``); False when
+    there was nothing to delete."""
+    fs, jpath = _fs(path)
+    return bool(fs.delete(jpath, recursive))
+
+
+def als_model_with_items(
+    model: ALSModel, item_factors: DataFrame, block_size: int
+) -> ALSModel:
+    """``model`` (same uid, rank, user factors and parameters) scoring only the
+    items of ``item_factors`` (its ``id, features`` rows), ``block_size`` items
+    per block.
+
+    ALSModel has no public constructor in PySpark; this one is the JVM's
+    (package-private in Scala, public in bytecode).
+    """
+    jvm = item_factors.sparkSession.sparkContext._jvm  # noqa: SLF001
+    java = jvm.org.apache.spark.ml.recommendation.ALSModel(
+        model.uid,
+        model.rank,
+        model.userFactors._jdf,  # noqa: SLF001
+        item_factors._jdf,  # noqa: SLF001
+    )
+    scorer = ALSModel(java)
+    for param, value in model.extractParamMap().items():
+        if scorer.hasParam(param.name):
+            scorer.set(scorer.getParam(param.name), value)
+    scorer.setBlockSize(block_size)
+    # Python setters only set the wrapper: scoring reads the Java object's params.
+    scorer._transfer_params_to_java()  # noqa: SLF001
+    return scorer
