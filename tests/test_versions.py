@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from ecom_recsys.datasets import (
     CommittedSparkDataset,
 )
 from ecom_recsys.datasets.committed_spark_dataset import without_scheme
-from ecom_recsys.versions import prune_versions, versions_to_prune
+from ecom_recsys.versions import VersionHooks, prune_versions, versions_to_prune
 from tests.conftest import rows
 
 V1, V2, V3, V4 = (f"2026-11-2{i}T10.00.00.000Z" for i in range(1, 5))
@@ -150,3 +151,15 @@ def test_a_csv_is_only_a_version_once_completely_written(tmp_path, monkeypatch):
     assert _metrics(path).exists()
     assert sorted(p.name for p in path.iterdir()) == [V1, V2, V3, V4]
     assert [p.name for p in (path / V4).iterdir()] == ["model_metrics.csv"]
+
+
+@pytest.mark.parametrize("keep", [0, None, "5", True])
+def test_keep_versions_must_be_a_whole_number_of_at_least_one(keep):
+    globals_ = {} if keep is None else {"keep_versions": keep}
+    context = SimpleNamespace(env="test", config_loader={"globals": globals_})
+    with pytest.raises(ValueError, match=r"keep_versions \(conf/test/globals.yml\)"):
+        VersionHooks().after_context_created(context)
+    context.config_loader["globals"]["keep_versions"] = 3
+    hooks = VersionHooks()
+    hooks.after_context_created(context)
+    assert hooks.keep == 3

@@ -33,9 +33,6 @@ from ecom_recsys.spark import jvm
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_KEEP_VERSIONS = 5
-
-
 def versions_to_prune(versions: list[str], complete: set[str], keep: int) -> list[str]:
     """The versions the policy deletes, oldest first (version names sort by time)."""
     newest_first = sorted(versions, reverse=True)
@@ -82,18 +79,20 @@ class VersionHooks:
     """Prune old versions of the outputs a successful run wrote."""
 
     def __init__(self) -> None:
-        self.keep = DEFAULT_KEEP_VERSIONS
+        self.keep: int | None = None
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        """Read ``keep_versions`` from the environment's globals."""
-        globals_ = context.config_loader["globals"]
-        self.keep = int(globals_.get("keep_versions", DEFAULT_KEEP_VERSIONS))
-        if self.keep < 1:
+        """Read ``keep_versions`` from the environment's globals (its one home:
+        ``conf/base/globals.yml``)."""
+        keep = context.config_loader["globals"].get("keep_versions")
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
             raise ValueError(
-                f"keep_versions (conf/{context.env}/globals.yml) = {self.keep}: must "
-                "be at least 1, or the latest good outputs would be deleted."
+                f"keep_versions (conf/{context.env}/globals.yml) = {keep!r}: must "
+                "be a whole number of at least 1, or the latest good outputs would "
+                "be deleted."
             )
+        self.keep = keep
 
     @hook_impl
     def after_pipeline_run(self, pipeline: Pipeline, catalog: Any) -> None:
