@@ -33,6 +33,7 @@ from ecom_recsys.spark import jvm
 
 logger = logging.getLogger(__name__)
 
+
 def versions_to_prune(versions: list[str], complete: set[str], keep: int) -> list[str]:
     """The versions the policy deletes, oldest first (version names sort by time)."""
     newest_first = sorted(versions, reverse=True)

@@ -45,33 +45,9 @@ def payments_per_order(payments: DataFrame) -> DataFrame:
     )
 
 
-def _joined_lines(
-    kept_orders: DataFrame,
-    order_items: DataFrame,
-    customers: DataFrame,
-    products: DataFrame,
-    category_translation: DataFrame,
-    sellers: DataFrame,
-    order_reviews: DataFrame,
-    order_payments: DataFrame,
-) -> DataFrame:
-    """Order items of the kept orders, joined with everything known about them;
-    lines whose customer is missing are logged and left out."""
-    lines = (
-        order_items.join(kept_orders, "order_id")
-        .join(
-            customers.select("customer_id", "customer_unique_id", "customer_state"),
-            "customer_id",
-            "left",
-        )
-        .join(products.select(PRODUCT_ID, "product_category_name"), PRODUCT_ID, "left")
-        .join(F.broadcast(category_translation), "product_category_name", "left")
-        .join(sellers.select("seller_id", "seller_state"), "seller_id", "left")
-        .join(latest_review_per_order(order_reviews), "order_id", "left")
-        .join(payments_per_order(order_payments), "order_id", "left")
-    )
-    # Olist has a customers row for every order; count and log any line whose
-    # customer is missing rather than dropping it silently.
+def _warn_missing_customers(lines: DataFrame) -> DataFrame:
+    """Olist has a customers row for every order; count and log any line whose
+    customer is missing rather than dropping it silently."""
     n_missing = lines.where(F.col("customer_unique_id").isNull()).count()
     if n_missing:
         logger.warning(
@@ -82,38 +58,9 @@ def _joined_lines(
     return lines.where(F.col("customer_unique_id").isNotNull())
 
 
-def build_order_lines(
-    orders: DataFrame,
-    order_items: DataFrame,
-    customers: DataFrame,
-    products: DataFrame,
-    category_translation: DataFrame,
-    sellers: DataFrame,
-    order_reviews: DataFrame,
-    order_payments: DataFrame,
-    params: OrderLineParams,
-) -> DataFrame:
-    """One row per order item, with everything known about its order.
-
-    Orders are kept when their status is in ``params.order_status``. Products
-    without a category get ``unknown``; orders without a review keep a null
-    score (``has_review`` false); orders without payments fall back to the sum
-    of their items' price and freight. Skewed amounts get ``log1p`` columns.
-    """
-    statuses = [str(s).lower() for s in params.order_status]
-    kept_orders = orders.where(F.col("order_status").isin(statuses)).select(
-        "order_id", "customer_id", "order_status", "order_purchase_timestamp"
-    )
-    lines = _joined_lines(
-        kept_orders,
-        order_items,
-        customers,
-        products,
-        category_translation,
-        sellers,
-        order_reviews,
-        order_payments,
-    )
+def _line_columns(lines: DataFrame) -> DataFrame:
+    """The order-line columns: category (``unknown`` when missing), order value
+    (payments, else items' price and freight) and ``log1p`` of skewed amounts."""
     category = F.coalesce(
         F.col("product_category_name_english"),
         F.col("product_category_name"),
@@ -146,6 +93,44 @@ def build_order_lines(
         F.log1p("freight_value").alias("log_freight_value"),
         F.log1p(order_value).alias("log_order_value"),
     )
+
+
+def build_order_lines(
+    orders: DataFrame,
+    order_items: DataFrame,
+    customers: DataFrame,
+    products: DataFrame,
+    category_translation: DataFrame,
+    sellers: DataFrame,
+    order_reviews: DataFrame,
+    order_payments: DataFrame,
+    params: OrderLineParams,
+) -> DataFrame:
+    """One row per order item, with everything known about its order.
+
+    Orders are kept when their status is in ``params.order_status``. Products
+    without a category get ``unknown``; orders without a review keep a null
+    score (``has_review`` false); orders without payments fall back to the sum
+    of their items' price and freight. Skewed amounts get ``log1p`` columns.
+    """
+    statuses = [str(s).lower() for s in params.order_status]
+    kept_orders = orders.where(F.col("order_status").isin(statuses)).select(
+        "order_id", "customer_id", "order_status", "order_purchase_timestamp"
+    )
+    lines = (
+        order_items.join(kept_orders, "order_id")
+        .join(
+            customers.select("customer_id", "customer_unique_id", "customer_state"),
+            "customer_id",
+            "left",
+        )
+        .join(products.select(PRODUCT_ID, "product_category_name"), PRODUCT_ID, "left")
+        .join(F.broadcast(category_translation), "product_category_name", "left")
+        .join(sellers.select("seller_id", "seller_state"), "seller_id", "left")
+        .join(latest_review_per_order(order_reviews), "order_id", "left")
+        .join(payments_per_order(order_payments), "order_id", "left")
+    )
+    return _line_columns(_warn_missing_customers(lines))
 
 
 def _score(value: Column, thresholds: list[float], higher_is_better: bool) -> Column:
