@@ -13,6 +13,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
+from ecom_recsys.params import ColumnsParams
 from ecom_recsys.schemas import SCHEMAS
 from ecom_recsys.spark import jvm
 
@@ -62,8 +63,11 @@ def _expected(name: str, catalog: Any) -> list[str]:
     source, table = _source_and_table(name)
     if source == "interactions":
         key = "params:data_processing.interactions.columns"
-        columns = catalog.load(key) if key in catalog else {}
-        return [v for v in columns.values() if v]
+        if key not in catalog:
+            return []
+        # typed when the run includes data_processing, a dict otherwise
+        columns = ColumnsParams.model_validate(catalog.load(key))
+        return [v for v in columns.model_dump().values() if v]
     return list(SCHEMAS.get(source, {}).get(table, {}))
 
 
