@@ -127,8 +127,9 @@ def build_top_products(
     by, n = top_products.by, top_products.n
     if by not in products.columns:
         raise ValueError(
-            f"reporting.<source>.top_products.by = {by!r} (parameters_reporting.yml) "
-            f"is not a column of the products table; use one of {products.columns}"
+            f"reporting.<source>.top_products.by = {by!r} is not a column of the "
+            f"products table; use one of {products.columns} (in "
+            "parameters_reporting.yml, or with --params)"
         )
     top = products.orderBy(F.desc_nulls_last(by), "product_id").limit(n).toPandas()
     top.insert(0, "rank", range(1, len(top) + 1))
