@@ -263,7 +263,7 @@ CASES = [
             {"validation_start": "2030-01-01", "test_start": "2030-02-01"},
         ),
         pipeline="__default__",
-        error=r"leaves the validation period empty; the data runs from "
+        error=r"leave the validation period empty; the data runs from "
         r"2019-10-01 10:00:00 to 2019-10-20 10:00:00 \(UTC\)",
     ),
     # ---------------------------------------------------------------- files

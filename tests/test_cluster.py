@@ -150,6 +150,8 @@ def test_the_events_pipeline_runs_on_a_standalone_cluster(
         "SPARK_MASTER_URL": standalone_cluster["url"],
         "ECOM_RECSYS_DATA_ROOT": str(data),
         "KEDRO_DISABLE_TELEMETRY": "1",
+        # wide log lines: rich must not wrap the session's master URL
+        "COLUMNS": "400",
     }
     command = [sys.executable, "-m", "kedro", "run", "--env=cluster"]
     command += [f"--conf-source={conf}", "--namespaces=events"]
