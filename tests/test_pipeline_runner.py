@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.pipelines import (
     data_processing,
+    demo_data,
     feature_engineering,
     modeling,
     reporting,
@@ -53,10 +54,11 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         for m in (data_processing, feature_engineering, modeling, reporting)
     ).only_nodes_with_namespaces(["events"])
     # As Kedro does for a session: the node inputs typed with a parameter
-    # model get validated instances, defaults applied.
-    typed = ParameterValidator({"default": pipeline}).validate_raw_params(
-        dict(loader["parameters"])
-    )
+    # model (demo_data.events too) get validated instances, defaults applied.
+    demo = demo_data.create_pipeline().only_nodes_with_namespaces(["events"])
+    typed = ParameterValidator(
+        {"default": pipeline, "demo_data": demo}
+    ).validate_raw_params(dict(loader["parameters"]))
     params = _flatten(typed)
     raw = generate_events(params["params:demo_data.events"]).withColumn(
         "_corrupt_record", F.lit(None).cast("string")

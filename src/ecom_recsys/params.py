@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -268,11 +270,234 @@ class Reporting(_Group):
     top_products: TopProductsParams
 
 
-STAGES: dict[str, type[_Group]] = {
-    "data_processing": DataProcessing,
-    "feature_engineering": FeatureEngineering,
-    "modeling": Modeling,
-    "reporting": Reporting,
+# ----------------------------------------------------------------------- demo data
+# The product categories of the demo orders (olist_reference.CATEGORIES; a test
+# checks they agree): every category needs a product.
+OLIST_CATEGORIES = 71
+
+Share = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=1)]
+
+
+def _add_up_to_one(shares: Any) -> Any:
+    """Shares of one draw: they must add up to 1 (within rounding)."""
+    total = sum(shares.values() if isinstance(shares, Mapping) else shares)
+    if abs(total - 1) > 0.01:
+        raise ValueError(f"the shares must add up to 1, not {total:g}")
+    return shares
+
+
+# Shares of the outcomes of one draw, in order (first: 1 item, 2 orders, ...).
+Shares = Annotated[list[Share], Field(min_length=1), AfterValidator(_add_up_to_one)]
+ScoreShares5 = Annotated[
+    list[Share], Field(min_length=5, max_length=5), AfterValidator(_add_up_to_one)
+]
+OrderStatus = Literal[
+    "delivered", "shipped", "canceled", "unavailable",
+    "invoiced", "processing", "created", "approved",
+]  # fmt: skip
+PaymentType = Literal["credit_card", "boleto", "voucher", "debit_card", "not_defined"]
+
+
+def _at_least(other: str, value: int, info: ValidationInfo) -> int:
+    """``value`` must be at least the already validated field ``other``."""
+    bound = info.data.get(other)
+    if bound is not None and value < bound:
+        raise ValueError(f"must be at least {other} ({bound})")
+    return value
+
+
+class DemoTaste(Params):
+    # share of sessions in one of the user's two favourite categories
+    favourite_category_share: Share
+    # share of views on the user's favourite brand of the session's category
+    favourite_brand_share: Share
+
+
+class DemoFunnel(Params):
+    """Per view a cart; per cart a purchase or else a removal."""
+
+    cart_rate: Share  # share of views followed by a cart event
+    purchase_after_cart: Share  # share of carts bought
+    remove_after_cart: Share  # share of carts removed (the rest stay)
+    direct_purchase_rate: Share  # share of views bought without a cart event
+
+    @field_validator("remove_after_cart")
+    @classmethod
+    def _carts_add_up(cls, value: float, info: ValidationInfo) -> float:
+        bought = info.data.get("purchase_after_cart")
+        if bought is not None and bought + value > 1:
+            raise ValueError(
+                f"purchase_after_cart ({bought}) + remove_after_cart must be <= 1"
+            )
+        return value
+
+
+class DemoEvents(Params):
+    """``demo_data.events``: the REES46-schema clickstream (about 16 events
+    per user)."""
+
+    seed: int = 42
+    n_users: Count
+    n_categories: Count
+    n_products: Count  # at least n_categories
+    start: date  # the first day
+    n_days: Count  # sessions start over this many days
+    sessions_per_user_mean: float = Field(ge=1)
+    views_per_session_mean: float = Field(ge=1)
+    # Zipf exponent of category popularity (0: all alike)
+    category_popularity_exponent: float = Field(ge=0)
+    # power applied to a uniform draw when picking a product inside a category
+    # (larger = longer tail)
+    product_popularity_exponent: float = Field(gt=0)
+    taste: DemoTaste
+    funnel: DemoFunnel
+
+    @field_validator("n_products")
+    @classmethod
+    def _a_product_per_category(cls, value: int, info: ValidationInfo) -> int:
+        return _at_least("n_categories", value, info)
+
+
+class DemoCustomers(Params):
+    # share of unique customers (customer_unique_id) with 2+ orders
+    repeat_customer_share: Share
+    # orders of a repeat customer: shares of 2, 3, ... orders
+    repeat_order_count_shares: Shares
+    # share of items from the customer's favourite category (latent taste)
+    favourite_category_share: Share
+    # share of repeat orders whose first item re-buys an item of the first order
+    rebuy_share: Share
+
+
+class DemoProducts(Params):
+    # Zipf exponent of category popularity (0: all alike)
+    category_popularity_exponent: float = Field(ge=0)
+    # power applied to a uniform draw when picking a product inside a category,
+    # and the seller of each product (larger = longer tail)
+    product_popularity_exponent: float = Field(gt=0)
+    seller_popularity_exponent: float = Field(gt=0)
+    price_sigma: float = Field(ge=0)  # log-normal spread around a category's price
+    # products without category (and without name, description, photos)
+    uncategorised_share: Share
+    missing_dimensions_share: Share  # products without weight and dimensions
+
+
+class DemoItems(Params):
+    items_per_order_shares: Shares  # shares of orders with 1, 2, ... items
+    # chance that an extra item repeats the order's first product (quantity > 1)
+    same_product_share: Share
+
+
+class DemoPayments(Params):
+    # the main payment of an order; voucher splits add rows
+    payment_type_shares: Annotated[
+        dict[PaymentType, Share], Field(min_length=1), AfterValidator(_add_up_to_one)
+    ]
+    voucher_split_share: Share  # non-voucher orders also paid with 1-2 vouchers
+    # credit card installments: shares of 1, 2, ... (capped at total / 15)
+    installment_shares: Shares
+
+
+class DemoScoreShares(Params):
+    """Shares of review scores 1, 2, 3, 4, 5 by how the order went."""
+
+    on_time: ScoreShares5
+    late: ScoreShares5
+    not_delivered: ScoreShares5
+
+
+class DemoReviews(Params):
+    missing_share: Share  # orders without a review
+    second_review_share: Share  # orders with a second, later review
+    score_shares: DemoScoreShares
+    # reviews with a title / a message (more for low scores, fewer for high)
+    title_share: Share
+    message_share: Share
+
+
+class DemoGeolocation(Params):
+    max_rows_per_zip: Count  # points per zip prefix: 1 to this many
+    accented_city_share: Share  # points spelling the city with accents
+
+
+class DemoOrders(Params):
+    """``demo_data.orders``: the nine Olist tables."""
+
+    seed: int = 42
+    n_orders: Count
+    n_products: Count  # at least one per Olist category (71)
+    n_sellers: Count
+    start: date  # the first purchase day
+    end: date  # the last purchase day (on or after start)
+    # the daily order rate grows linearly to `growth` times the first day's
+    growth: float = Field(ge=1)
+    customers: DemoCustomers
+    products: DemoProducts
+    items: DemoItems
+    # order statuses; later dates stay empty when an order is not that far
+    order_status_shares: Annotated[
+        dict[OrderStatus, Share], Field(min_length=1), AfterValidator(_add_up_to_one)
+    ]
+    # share of delivered orders that arrive after the estimated date
+    late_delivery_share: Share
+    payments: DemoPayments
+    reviews: DemoReviews
+    geolocation: DemoGeolocation
+
+    @field_validator("n_products")
+    @classmethod
+    def _a_product_per_category(cls, value: int) -> int:
+        if value < OLIST_CATEGORIES:
+            raise ValueError(
+                f"must be at least the {OLIST_CATEGORIES} Olist categories: "
+                "one product per category"
+            )
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and value < start:
+            raise ValueError(f"must be on or after start ({start})")
+        return value
+
+
+class DemoRatings(Params):
+    """``demo_data.interactions``: MovieLens-format ratings; each user has a
+    favourite genre."""
+
+    seed: int = 42
+    n_users: Count
+    n_genres: Count
+    n_movies: Count  # at least n_genres
+    ratings_per_user_mean: float = Field(ge=1)
+    favourite_genre_share: Share  # ratings of movies of the favourite genre
+    start: date  # the first day
+    n_days: Count  # ratings spread over this many days
+
+    @field_validator("n_movies")
+    @classmethod
+    def _a_movie_per_genre(cls, value: int, info: ValidationInfo) -> int:
+        return _at_least("n_genres", value, info)
+
+
+# Each source's generator reads its own block, with its own model.
+DEMO_DATA: dict[str, type[Params]] = {
+    "events": DemoEvents,
+    "orders": DemoOrders,
+    "interactions": DemoRatings,
+}
+
+
+# Per stage, the model of each source's block (``<stage>.<source>``).
+STAGES: dict[str, dict[str, type[BaseModel]]] = {
+    "data_processing": dict.fromkeys(SOURCES, DataProcessing),
+    "feature_engineering": dict.fromkeys(SOURCES, FeatureEngineering),
+    "modeling": dict.fromkeys(SOURCES, Modeling),
+    "reporting": dict.fromkeys(SOURCES, Reporting),
+    "demo_data": DEMO_DATA,
 }
 
 
@@ -381,24 +606,26 @@ def validate_parameters(
     """
     problems = [
         f"{group} ({origin((group,), conf, env, runtime_params)}): not a known "
-        f"group (misspelt?); the groups are {[*STAGES, 'demo_data']}"
+        f"group (misspelt?); the groups are {list(STAGES)}"
         for group in params
-        if group not in (*STAGES, "demo_data")
+        if group not in STAGES
     ]
-    for stage, model in STAGES.items():
+    for stage, models in STAGES.items():
         for source, values in (params.get(stage) or {}).items():
-            if source not in SOURCES:
+            if source not in models:
                 where = origin((stage, source), conf, env, runtime_params)
                 problems.append(
                     f"{stage}.{source} ({where}): unknown source {source!r}; "
-                    f"the sources are {list(SOURCES)}"
+                    f"the sources are {list(models)}"
                 )
                 continue
+            model = models[source]
             try:
                 model.model_validate(values or {})
             except ValidationError as error:
                 for e in error.errors():
-                    path = (stage, source, *e["loc"])
+                    # a bad dict key is at (..., key, "[key]"): name the key
+                    path = (stage, source, *(p for p in e["loc"] if p != "[key]"))
                     where = origin(path, conf, env, runtime_params)
                     problems.append(_problem(e, path, where, model))
                 continue

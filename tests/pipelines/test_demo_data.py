@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
+from ecom_recsys.params import DemoEvents
 from ecom_recsys.pipelines.demo_data.events import generate_events
 from ecom_recsys.schemas import EVENTS
 
-PARAMS = {
+RAW = {
     "seed": 7,
     "n_users": 3000,
     "n_products": 600,
@@ -28,6 +30,7 @@ PARAMS = {
         "direct_purchase_rate": 0.001,
     },
 }
+PARAMS = DemoEvents.model_validate(RAW)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def test_same_seed_gives_the_same_events_and_another_seed_does_not(spark, events
     again = generate_events(PARAMS)
     assert again.exceptAll(events).count() == 0
     assert events.exceptAll(again).count() == 0
-    other = generate_events({**PARAMS, "seed": 8})
+    other = generate_events(DemoEvents.model_validate({**RAW, "seed": 8}))
     assert other.exceptAll(events).count() > 0
 
 
@@ -104,5 +107,5 @@ def test_popularity_has_a_long_tail(events):
 
 
 def test_fewer_products_than_categories_are_rejected():
-    with pytest.raises(ValueError, match="n_products"):
-        generate_events({**PARAMS, "n_products": 5})
+    with pytest.raises(ValidationError, match=r"n_products\n.*at least n_categories"):
+        DemoEvents.model_validate({**RAW, "n_products": 5})

@@ -10,6 +10,7 @@ import yaml
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from ecom_recsys.params import OLIST_CATEGORIES, DemoOrders
 from ecom_recsys.pipelines.demo_data.olist_reference import CATEGORIES, CITIES
 from ecom_recsys.pipelines.demo_data.orders import generate_orders
 
@@ -54,12 +55,12 @@ NAMES = [
 TIMESTAMP = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"
 
 
-def _params(**overrides: object) -> dict:
+def _params(**overrides: object) -> DemoOrders:
     """The base ``demo_data.orders`` parameters, with small sizes."""
     path = PROJECT / "conf" / "base" / "parameters_demo_data.yml"
     params = yaml.safe_load(path.read_text())["demo_data"]["orders"]
     sizes = {"seed": 11, "n_orders": 3000, "n_products": 800, "n_sellers": 120}
-    return {**params, **sizes, **overrides}
+    return DemoOrders.model_validate({**params, **sizes, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +298,7 @@ def test_keys_join_and_categories_have_translations(tables):
         named.join(tables["translation"], "product_category_name", "left_anti").count()
         == 0
     )
-    assert tables["translation"].count() == len(CATEGORIES) == 71
+    assert tables["translation"].count() == len(CATEGORIES) == OLIST_CATEGORIES
     unnamed = products.count() - named.count()
     assert 0 < unnamed < 0.05 * products.count()
     assert (

@@ -33,6 +33,12 @@ def test_category_layout_shares_out_every_product_once():
     assert layout.ends[-1] == 100
 
 
-def test_category_layout_rejects_fewer_products_than_categories():
-    with pytest.raises(ValueError, match=r"demo_data\.orders\.n_products \(5\)"):
-        category_layout(5, 7, 1.0, section="demo_data.orders")
+# fewer products than categories; or 16 in 10 equal categories, which round to
+# 2 each (20 products)
+@pytest.mark.parametrize(
+    ("n_products", "n_categories", "exponent"), [(5, 7, 1.0), (16, 10, 0.0)]
+)
+def test_category_layout_rejects_too_few_products(n_products, n_categories, exponent):
+    match = rf"demo_data\.orders\.n_products \({n_products}\) is too few"
+    with pytest.raises(ValueError, match=match):
+        category_layout(n_products, n_categories, exponent, section="demo_data.orders")

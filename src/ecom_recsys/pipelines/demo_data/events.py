@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, time
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+from ecom_recsys.params import DemoEvents
 
 from .sampling import (
     CategoryLayout,
@@ -134,7 +135,7 @@ class _Plan(Draws):
     A plan is also the run's :class:`Draws` (``plan.uniform(salt, *keys)``).
     """
 
-    params: dict[str, Any]
+    params: DemoEvents
     start: int  # Unix seconds of the first day
     span: int  # seconds over which sessions start
     layout: CategoryLayout
@@ -170,22 +171,21 @@ def _category_details(
     return brands, prices, codes
 
 
-def _plan(params: dict[str, Any]) -> _Plan:
-    """Validate ``params`` and build the small driver-side tables."""
-    seed = int(params["seed"])
+def _plan(params: DemoEvents) -> _Plan:
+    """Build the small driver-side tables."""
     layout = category_layout(
-        int(params["n_products"]),
-        int(params["n_categories"]),
-        float(params["category_popularity_exponent"]),
+        params.n_products,
+        params.n_categories,
+        params.category_popularity_exponent,
         section="demo_data.events",
     )
-    brands, base_prices, codes = _category_details(seed, layout)
-    start = datetime.fromisoformat(str(params["start"])).replace(tzinfo=UTC)
+    brands, base_prices, codes = _category_details(params.seed, layout)
+    start = datetime.combine(params.start, time(), tzinfo=UTC)
     return _Plan(
-        seed=seed,
+        seed=params.seed,
         params=params,
         start=int(start.timestamp()),
-        span=int(params["n_days"]) * 86_400,
+        span=params.n_days * 86_400,
         layout=layout,
         brands=brands,
         base_prices=base_prices,
@@ -198,7 +198,7 @@ def _plan(params: dict[str, Any]) -> _Plan:
 
 def _users(spark: SparkSession, plan: _Plan) -> DataFrame:
     """One row per user: two favourite categories and a number of sessions."""
-    n_users = int(plan.params["n_users"])
+    n_users = plan.params.n_users
     u = plan.uniform
     users = spark.range(0, n_users, numPartitions=max(1, n_users // 20_000))
     users = users.select(F.col("id").alias("user"))
@@ -206,15 +206,15 @@ def _users(spark: SparkSession, plan: _Plan) -> DataFrame:
         "user",
         pick(plan.layout.cdf, u("fav1", "user")).alias("fav1"),
         pick(plan.layout.cdf, u("fav2", "user")).alias("fav2"),
-        long_tail_count(
-            u("ns", "user"), float(plan.params["sessions_per_user_mean"])
-        ).alias("n_sessions"),
+        long_tail_count(u("ns", "user"), plan.params.sessions_per_user_mean).alias(
+            "n_sessions"
+        ),
     )
 
 
 def _sessions(plan: _Plan, users: DataFrame) -> DataFrame:
     """One row per session: its category (mostly a favourite), start and views."""
-    share = plan.params["taste"]["favourite_category_share"]
+    share = plan.params.taste.favourite_category_share
     u = plan.uniform
     key = ("user", "session")
     sessions = users.select(
@@ -231,9 +231,9 @@ def _sessions(plan: _Plan, users: DataFrame) -> DataFrame:
         "session",
         category.alias("cat"),
         (u("start", *key) * plan.span).cast("long").alias("t0"),
-        long_tail_count(
-            u("nv", *key), float(plan.params["views_per_session_mean"])
-        ).alias("n_views"),
+        long_tail_count(u("nv", *key), plan.params.views_per_session_mean).alias(
+            "n_views"
+        ),
     )
 
 
@@ -247,7 +247,7 @@ def _product_in_category(plan: _Plan, key: tuple[str, ...]) -> Column:
     cat = F.col("cat")
     size = at(plan.layout.sizes, cat)
     n_brands = at(plan.n_brands, cat)
-    exponent = float(plan.params["product_popularity_exponent"])
+    exponent = plan.params.product_popularity_exponent
     # The user's favourite brand in this category (slot in 0..n_brands-1).
     favourite = F.floor(u("brand", "user", "cat") * n_brands).cast("int")
     per_brand = F.ceil(size / n_brands)
@@ -255,7 +255,7 @@ def _product_in_category(plan: _Plan, key: tuple[str, ...]) -> Column:
         u("item", *key), exponent, per_brand
     ).cast("int")
     anywhere = power_law_slot(u("item", *key), exponent, size).cast("int")
-    share = plan.params["taste"]["favourite_brand_share"]
+    share = plan.params.taste.favourite_brand_share
     return F.when(
         (u("brandpick", *key) < share) & (in_favourite < size), in_favourite
     ).otherwise(anywhere)
@@ -291,11 +291,11 @@ def _step(event_type: str, delay: int) -> Column:
 def _funnel(plan: _Plan, views: DataFrame) -> DataFrame:
     """One row per event: each view may lead to a cart, then a purchase or a
     removal; a few purchases happen without a cart event, as in the real data."""
-    funnel = plan.params["funnel"]
-    carted = F.col("r_cart") < funnel["cart_rate"]
+    funnel = plan.params.funnel
+    carted = F.col("r_cart") < funnel.cart_rate
     after = F.col("r_after")
-    bought = after < funnel["purchase_after_cart"]
-    removed = after < funnel["purchase_after_cart"] + funnel["remove_after_cart"]
+    bought = after < funnel.purchase_after_cart
+    removed = after < funnel.purchase_after_cart + funnel.remove_after_cart
     steps = F.array_compact(
         F.array(
             _step("view", 0),
@@ -304,7 +304,7 @@ def _funnel(plan: _Plan, views: DataFrame) -> DataFrame:
                 carted & removed, _step("remove_from_cart", 25)
             ),
             F.when(
-                F.col("r_direct") < funnel["direct_purchase_rate"],
+                F.col("r_direct") < funnel.direct_purchase_rate,
                 _step("purchase", 30),
             ),
         )
@@ -368,7 +368,7 @@ def _events_table(plan: _Plan, events: DataFrame) -> DataFrame:
     ).sortWithinPartitions("event_time")
 
 
-def generate_events(params: dict[str, Any]) -> DataFrame:
+def generate_events(params: DemoEvents) -> DataFrame:
     """Generate REES46-schema events as a Spark DataFrame of strings and numbers.
 
     Args:
@@ -380,7 +380,7 @@ def generate_events(params: dict[str, Any]) -> DataFrame:
         ``2019-10-01 00:00:00 UTC``.
 
     Raises:
-        ValueError: fewer products than categories.
+        ValueError: too few products to give every category its share.
     """
     plan = _plan(params)
     spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()

@@ -22,11 +22,11 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+from ecom_recsys.params import DemoCustomers, DemoOrders
 
 from .olist_reference import (
     CATEGORIES,
@@ -63,12 +63,9 @@ class _Plan(Draws):
     A plan is also the run's :class:`Draws` (``plan.uniform(salt, *keys)``...).
     """
 
-    params: dict[str, Any]
-    n_orders: int
-    n_products: int
-    n_sellers: int
-    start: str
-    n_days: int
+    params: DemoOrders
+    start: str  # the first day, 'yyyy-MM-dd'
+    n_days: int  # purchase days
     categories: CategoryLayout
     price_levels: list[float]
     weight_levels: list[float]
@@ -106,15 +103,15 @@ def _zip_text(zip_prefix: Column) -> Column:
     return F.lpad(zip_prefix.cast("string"), 5, "0")
 
 
-def _customer_blocks(n_orders: int, params: dict[str, Any]) -> list[tuple]:
+def _customer_blocks(n_orders: int, customers: DemoCustomers) -> list[tuple]:
     """Blocks of repeat customers (2, 3, ... orders), then one-time buyers.
 
     With ``r`` the repeat share and ``E`` the mean orders of a repeat buyer,
     ``n_orders / (1 + r (E - 1))`` unique customers place exactly ``n_orders``.
     """
-    probs = shares_of(cdf([float(s) for s in params["repeat_order_count_shares"]]))
+    probs = shares_of(cdf(customers.repeat_order_count_shares))
     mean = sum((k + 2) * p for k, p in enumerate(probs))
-    repeat = float(params["repeat_customer_share"])
+    repeat = customers.repeat_customer_share
     n_unique = n_orders / (1.0 + repeat * (mean - 1.0))
     blocks, order_pos, customer = [], 0, 0
     for k, p in enumerate(probs, start=2):
@@ -127,27 +124,20 @@ def _customer_blocks(n_orders: int, params: dict[str, Any]) -> list[tuple]:
     return blocks
 
 
-def _plan(params: dict[str, Any]) -> _Plan:
-    """Validate ``params`` and build the small driver-side tables."""
-    seed = int(params["seed"])
-    n_orders, n_categories = int(params["n_orders"]), len(CATEGORIES)
-    if n_orders < 1 or int(params["n_sellers"]) < 1:
-        raise ValueError("demo_data.orders: n_orders and n_sellers must be >= 1")
+def _plan(params: DemoOrders) -> _Plan:
+    """Build the small driver-side tables."""
+    seed, n_orders, n_categories = params.seed, params.n_orders, len(CATEGORIES)
     categories = category_layout(
-        int(params["n_products"]),
+        params.n_products,
         n_categories,
-        float(params["products"]["category_popularity_exponent"]),
+        params.products.category_popularity_exponent,
         section="demo_data.orders",
     )
-    start, end = (date.fromisoformat(str(params[k])) for k in ("start", "end"))
     return _Plan(
         seed=seed,
         params=params,
-        n_orders=n_orders,
-        n_products=int(params["n_products"]),
-        n_sellers=int(params["n_sellers"]),
-        start=start.isoformat(),
-        n_days=(end - start).days + 1,
+        start=params.start.isoformat(),
+        n_days=(params.end - params.start).days + 1,
         categories=categories,
         price_levels=[
             math.exp(3.5 + 1.7 * _driver_uniform(seed, "price", c))
@@ -157,7 +147,7 @@ def _plan(params: dict[str, Any]) -> _Plan:
             math.exp(5.5 + 2.2 * _driver_uniform(seed, "weight", c))
             for c in range(n_categories)
         ],
-        blocks=_customer_blocks(n_orders, params["customers"]),
+        blocks=_customer_blocks(n_orders, params.customers),
         multiplier=next(
             m for m in (1_000_003, 1_000_033, 1_000_037) if math.gcd(m, n_orders) == 1
         ),
@@ -174,7 +164,7 @@ def _product_category(plan: _Plan, product: Column) -> Column:
 
 def _product_price(plan: _Plan, product: Column, category: Column) -> Column:
     """Log-normal price around the category's level, often ending in .90/.99."""
-    sigma = float(plan.params["products"]["price_sigma"])
+    sigma = plan.params.products.price_sigma
     x = F.greatest(
         at(plan.price_levels, category) * F.exp(sigma * plan.normal("price", product)),
         F.lit(4.0),
@@ -197,8 +187,10 @@ def _product_weight(plan: _Plan, product: Column, category: Column) -> Column:
 
 def _product_seller(plan: _Plan, product: Column) -> Column:
     """Seller index of a product: a power law, so a few sellers sell most."""
-    exponent = float(plan.params["products"]["seller_popularity_exponent"])
-    slot = power_law_slot(plan.uniform("seller", product), exponent, plan.n_sellers)
+    exponent = plan.params.products.seller_popularity_exponent
+    slot = power_law_slot(
+        plan.uniform("seller", product), exponent, plan.params.n_sellers
+    )
     return slot.cast("long")
 
 
@@ -231,9 +223,10 @@ def _customer_of_order(plan: _Plan, order: Column) -> tuple[Column, Column]:
     Orders are scattered over the blocks by a bijection ``o -> o * m + s mod n``,
     so repeat buyers are spread over the whole id range and every partition.
     """
-    pos = F.pmod(order * plan.multiplier + plan.seed, F.lit(plan.n_orders))
+    n_orders = plan.params.n_orders
+    pos = F.pmod(order * plan.multiplier + plan.seed, F.lit(n_orders))
     starts = [b[0] for b in plan.blocks]
-    ends = [*starts[1:], plan.n_orders]
+    ends = [*starts[1:], n_orders]
     block = segment_of(ends, pos)
     k = at([b[2] for b in plan.blocks], block)
     offset = pos - at(starts, block)
@@ -243,7 +236,7 @@ def _customer_of_order(plan: _Plan, order: Column) -> tuple[Column, Column]:
 
 def _purchase_seconds(plan: _Plan, order: Column) -> Column:
     """Seconds after ``start``: a linearly growing daily rate, real hours of day."""
-    g = float(plan.params["growth"]) - 1.0
+    g = plan.params.growth - 1.0
     u = plan.uniform("day", order)
     x = (F.sqrt(1.0 + g * (2.0 + g) * u) - 1.0) / g if g > 0 else u
     day = F.floor(x * plan.n_days)
@@ -254,17 +247,17 @@ def _purchase_seconds(plan: _Plan, order: Column) -> Column:
 
 def _payment_type(plan: _Plan, order: Column) -> Column:
     """Main payment type of an order."""
-    shares = plan.params["payments"]["payment_type_shares"]
+    shares = plan.params.payments.payment_type_shares
     return pick_key(shares, plan.uniform("pay", order))
 
 
 def _orders_base(spark: SparkSession, plan: _Plan) -> DataFrame:
     """One row per order with its customer, status and event times (seconds)."""
-    statuses = plan.params["order_status_shares"]
-    n_partitions = max(2, plan.n_orders // 50_000)
+    statuses, n_orders = plan.params.order_status_shares, plan.params.n_orders
+    n_partitions = max(2, n_orders // 50_000)
     o = F.col("o")
     customer, seq = _customer_of_order(plan, o)
-    base = spark.range(0, plan.n_orders, numPartitions=n_partitions).select(
+    base = spark.range(0, n_orders, numPartitions=n_partitions).select(
         F.col("id").alias("o"),
         customer.alias("c"),
         seq.alias("seq"),
@@ -304,7 +297,7 @@ def _with_delivery_times(plan: _Plan, base: DataFrame) -> DataFrame:
         (F.col("t_a") + 3600 * (6 + plan.exponential("carrier", 60.0, o))).cast("long"),
     )
     # Late orders arrive after the estimate; the others between carrier and estimate.
-    late = plan.uniform("late", o) < float(plan.params["late_delivery_share"])
+    late = plan.uniform("late", o) < plan.params.late_delivery_share
     on_time = F.col("t_c") + (F.col("t_est") - F.col("t_c")) * (
         0.1 + 0.8 * F.pow(plan.uniform("transit", o), F.lit(1.3))
     )
@@ -357,16 +350,14 @@ def _item_rows(plan: _Plan, base: DataFrame) -> DataFrame:
     the order's first product (``kj = 1``), and the first item of a repeat order
     may re-buy the first item of the customer's first order (``ks = 0``).
     """
-    items, taste = plan.params["items"], plan.params["customers"]
+    items, taste = plan.params.items, plan.params.customers
     o, c, seq, j = F.col("o"), F.col("c"), F.col("seq"), F.col("j")
-    n_items = (
-        pick(cdf(list(items["items_per_order_shares"])), plan.uniform("n_items", o)) + 1
-    )
+    n_items = pick(cdf(items.items_per_order_shares), plan.uniform("n_items", o)) + 1
     rows = base.select(
         "o", "c", "seq", "t_a", "state", numbered(n_items, first=1).alias("j")
     )
-    rebuy = (seq > 0) & (plan.uniform("rebuy", c, seq) < float(taste["rebuy_share"]))
-    same = (j > 1) & (plan.uniform("same", o, j) < float(items["same_product_share"]))
+    rebuy = (seq > 0) & (plan.uniform("rebuy", c, seq) < taste.rebuy_share)
+    same = (j > 1) & (plan.uniform("same", o, j) < items.same_product_share)
     return rows.withColumns(
         {
             "ks": F.when(same | (j == 1), F.when(rebuy, 0).otherwise(seq)).otherwise(
@@ -380,17 +371,17 @@ def _item_rows(plan: _Plan, base: DataFrame) -> DataFrame:
 def _with_product(plan: _Plan, rows: DataFrame) -> DataFrame:
     """Add the item's category ``cat``, mostly the customer's favourite, and its
     product ``p``, popular products first."""
-    taste = plan.params["customers"]
+    taste = plan.params.customers
     c = F.col("c")
     key = (c, F.col("ks"), F.col("kj"))
     favourite = pick(plan.categories.cdf, plan.uniform("favourite", c))
     category = F.when(
-        plan.uniform("taste", *key) < float(taste["favourite_category_share"]),
+        plan.uniform("taste", *key) < taste.favourite_category_share,
         favourite,
     ).otherwise(pick(plan.categories.cdf, plan.uniform("category", *key)))
     rows = rows.withColumn("cat", category)
     cat = F.col("cat")
-    exponent = float(plan.params["products"]["product_popularity_exponent"])
+    exponent = plan.params.products.product_popularity_exponent
     local = power_law_slot(
         plan.uniform("product", *key), exponent, at(plan.categories.sizes, cat)
     )
@@ -442,7 +433,7 @@ def _items_table(plan: _Plan, items: DataFrame) -> DataFrame:
 
 def _installments(plan: _Plan, main_type: Column) -> Column:
     """Credit card installments of order ``o``, capped at ``total / 15`` (else 1)."""
-    shares = list(plan.params["payments"]["installment_shares"])
+    shares = plan.params.payments.installment_shares
     cap = F.greatest(F.lit(1), F.floor(F.col("total") / 15).cast("int"))
     drawn = pick(cdf(shares), plan.uniform("inst", F.col("o"))) + 1
     return F.when(main_type == "credit_card", F.least(drawn, cap)).otherwise(1)
@@ -465,14 +456,14 @@ def _payments_table(plan: _Plan, items: DataFrame) -> DataFrame:
 
     Sums are exact decimals, so they do not depend on the order of addition.
     """
-    pay = plan.params["payments"]
+    pay = plan.params.payments
     o = F.col("o")
     totals = items.groupBy("o").agg(
         F.sum(F.col("price") + F.col("freight")).alias("total")
     )
     main_type = _payment_type(plan, o)
     split = (main_type != "voucher") & (
-        plan.uniform("split", o) < float(pay["voucher_split_share"])
+        plan.uniform("split", o) < pay.voucher_split_share
     )
     n_vouchers = F.when(
         split, 1 + (plan.uniform("n_vouchers", o) < 0.25).cast("int")
@@ -506,16 +497,16 @@ def _payments_table(plan: _Plan, items: DataFrame) -> DataFrame:
 
 def _review_score(plan: _Plan, o: Column, r: Column) -> Column:
     """Score 1-5: mostly 5 when on time, mostly 1 when late or not delivered."""
-    shares = plan.params["reviews"]["score_shares"]
+    shares = plan.params.reviews.score_shares
     u = plan.uniform("score", o, r)
     delivered = F.col("status") == "delivered"
     return (
         F.when(
             delivered & (F.col("t_d") <= F.col("t_est")),
-            pick(cdf(shares["on_time"]), u),
+            pick(cdf(shares.on_time), u),
         )
-        .when(delivered, pick(cdf(shares["late"]), u))
-        .otherwise(pick(cdf(shares["not_delivered"]), u))
+        .when(delivered, pick(cdf(shares.late), u))
+        .otherwise(pick(cdf(shares.not_delivered), u))
         + 1
     )
 
@@ -566,12 +557,12 @@ def _review_times(plan: _Plan) -> tuple[Column, Column]:
 
 def _reviews_table(plan: _Plan, base: DataFrame) -> DataFrame:
     """olist_order_reviews_dataset: ~1 review per order; a second one is later."""
-    reviews = plan.params["reviews"]
+    reviews = plan.params.reviews
     o = F.col("o")
-    has = plan.uniform("review", o) >= float(reviews["missing_share"])
-    n_reviews = 1 + (
-        plan.uniform("review2", o) < float(reviews["second_review_share"])
-    ).cast("int")
+    has = plan.uniform("review", o) >= reviews.missing_share
+    n_reviews = 1 + (plan.uniform("review2", o) < reviews.second_review_share).cast(
+        "int"
+    )
     rows = base.where(has).select(
         "o",
         "status",
@@ -592,12 +583,12 @@ def _reviews_table(plan: _Plan, base: DataFrame) -> DataFrame:
         _hex_id(plan, "review", "o", "r").alias("review_id"),
         _hex_id(plan, "order", "o").alias("order_id"),
         F.col("score").cast("int").alias("review_score"),
-        _review_text(plan, REVIEW_TITLES, float(reviews["title_share"]), "title").alias(
+        _review_text(plan, REVIEW_TITLES, reviews.title_share, "title").alias(
             "review_comment_title"
         ),
-        _review_text(
-            plan, REVIEW_MESSAGES, float(reviews["message_share"]), "message"
-        ).alias("review_comment_message"),
+        _review_text(plan, REVIEW_MESSAGES, reviews.message_share, "message").alias(
+            "review_comment_message"
+        ),
         _timestamp(plan, F.col("t_rc")).alias("review_creation_date"),
         _timestamp(plan, F.col("t_ra")).alias("review_answer_timestamp"),
     )
@@ -608,16 +599,14 @@ def _reviews_table(plan: _Plan, base: DataFrame) -> DataFrame:
 
 def _products_table(spark: SparkSession, plan: _Plan) -> DataFrame:
     """olist_products_dataset: a few uncategorised products lack text fields."""
-    products = plan.params["products"]
+    products = plan.params.products
     p = F.col("p")
-    rows = spark.range(0, plan.n_products, numPartitions=2).select(
+    rows = spark.range(0, plan.params.n_products, numPartitions=2).select(
         F.col("id").alias("p")
     )
     rows = rows.withColumn("cat", _product_category(plan, p))
-    named = plan.uniform("uncategorised", p) >= float(products["uncategorised_share"])
-    sized = plan.uniform("no_dimensions", p) >= float(
-        products["missing_dimensions_share"]
-    )
+    named = plan.uniform("uncategorised", p) >= products.uncategorised_share
+    sized = plan.uniform("no_dimensions", p) >= products.missing_dimensions_share
     weight = _product_weight(plan, p, F.col("cat"))
     # Box sides from the volume, at a density of about 0.2 g/cm3.
     side = F.pow(weight * 5.0, F.lit(1.0 / 3.0))
@@ -655,7 +644,7 @@ def _products_table(spark: SparkSession, plan: _Plan) -> DataFrame:
 def _sellers_base(spark: SparkSession, plan: _Plan) -> DataFrame:
     """One row per seller index with its city and zip prefix."""
     city, zip_prefix = _place(plan, "seller", F.col("s"))
-    rows = spark.range(0, plan.n_sellers, numPartitions=2).select(
+    rows = spark.range(0, plan.params.n_sellers, numPartitions=2).select(
         F.col("id").alias("s")
     )
     return rows.select("s", city.alias("city"), zip_prefix.alias("zip"))
@@ -673,12 +662,12 @@ def _sellers_table(plan: _Plan, sellers: DataFrame) -> DataFrame:
 
 def _geolocation_table(plan: _Plan, base: DataFrame, sellers: DataFrame) -> DataFrame:
     """olist_geolocation_dataset: several points around each zip prefix in use."""
-    geo = plan.params["geolocation"]
+    geo = plan.params.geolocation
     zips = (
         base.select("zip", "city").unionByName(sellers.select("zip", "city")).distinct()
     )
     z = F.col("zip")
-    n_rows = 1 + F.floor(plan.uniform("geo.rows", z) * int(geo["max_rows_per_zip"]))
+    n_rows = 1 + F.floor(plan.uniform("geo.rows", z) * geo.max_rows_per_zip)
     rows = zips.select("zip", "city", numbered(n_rows, first=1).alias("k"))
     k = F.col("k")
 
@@ -687,7 +676,7 @@ def _geolocation_table(plan: _Plan, base: DataFrame, sellers: DataFrame) -> Data
         zip_shift = (plan.uniform(salt, z) - 0.5) * 0.16
         return centre + zip_shift + (plan.uniform(salt + ".point", z, k) - 0.5) * 0.006
 
-    accented = plan.uniform("geo.accent", z, k) < float(geo["accented_city_share"])
+    accented = plan.uniform("geo.accent", z, k) < geo.accented_city_share
     city = F.when(accented, at([c[1] for c in CITIES], F.col("city"))).otherwise(
         at([c[0] for c in CITIES], F.col("city"))
     )
@@ -708,7 +697,7 @@ def _translation_table(spark: SparkSession) -> DataFrame:
 
 
 def generate_orders(
-    params: dict[str, Any],
+    params: DemoOrders,
 ) -> tuple[
     DataFrame,
     DataFrame,

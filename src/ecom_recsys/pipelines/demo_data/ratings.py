@@ -7,11 +7,12 @@ and higher, and popular movies more often than the long tail.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, time
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+from ecom_recsys.params import DemoRatings
 
 from .sampling import Draws, long_tail_count, numbered, power_law_slot
 
@@ -19,33 +20,27 @@ from .sampling import Draws, long_tail_count, numbered, power_law_slot
 _POPULARITY_EXPONENT = 2.5
 
 
-def _users(spark: SparkSession, params: dict[str, Any], draws: Draws) -> DataFrame:
+def _users(spark: SparkSession, params: DemoRatings, draws: Draws) -> DataFrame:
     """One row per user: favourite genre and number of ratings drawn."""
-    n_genres = int(params["n_genres"])
     u = draws.uniform
-    return spark.range(int(params["n_users"]), numPartitions=4).select(
+    return spark.range(params.n_users, numPartitions=4).select(
         F.col("id").alias("user"),
-        F.floor(u("genre", "id") * n_genres).cast("int").alias("genre"),
-        long_tail_count(u("n", "id"), float(params["ratings_per_user_mean"])).alias(
-            "n"
-        ),
+        F.floor(u("genre", "id") * params.n_genres).cast("int").alias("genre"),
+        long_tail_count(u("n", "id"), params.ratings_per_user_mean).alias("n"),
     )
 
 
-def _picks(params: dict[str, Any], draws: Draws, users: DataFrame) -> DataFrame:
+def _picks(params: DemoRatings, draws: Draws, users: DataFrame) -> DataFrame:
     """One row per rating drawn: movie (mostly of the favourite genre), time, draw."""
-    n_movies, n_genres = int(params["n_movies"]), int(params["n_genres"])
-    per_genre = max(1, n_movies // n_genres)
-    start = int(
-        datetime.fromisoformat(str(params["start"])).replace(tzinfo=UTC).timestamp()
-    )
-    span = int(params["n_days"]) * 86_400
+    per_genre = params.n_movies // params.n_genres
+    start = int(datetime.combine(params.start, time(), tzinfo=UTC).timestamp())
+    span = params.n_days * 86_400
     u = draws.uniform
     key = ("user", "k")
     picks = users.select("user", "genre", numbered(F.col("n")).alias("k"))
-    in_genre = u("own", *key) < float(params["favourite_genre_share"])
+    in_genre = u("own", *key) < params.favourite_genre_share
     genre = F.when(in_genre, F.col("genre")).otherwise(
-        F.floor(u("g", *key) * n_genres).cast("int")
+        F.floor(u("g", *key) * params.n_genres).cast("int")
     )
     # Power-law popularity inside a genre: low slots are the blockbusters.
     slot = power_law_slot(u("m", *key), _POPULARITY_EXPONENT, per_genre).cast("int")
@@ -64,18 +59,17 @@ def _stars(liked: Column, r: Column) -> Column:
     return F.round(stars * 2) / 2
 
 
-def generate_ratings(params: dict[str, Any]) -> DataFrame:
+def generate_ratings(params: DemoRatings) -> DataFrame:
     """Generate MovieLens-format ratings.
 
     Args:
-        params: ``demo_data.interactions``: seed, n_users, n_movies, n_genres,
-            ratings_per_user_mean, favourite_genre_share, start, n_days.
+        params: ``demo_data.interactions`` from ``parameters_demo_data.yml``.
 
     Returns:
         ``userId, movieId, rating, timestamp`` (one row per user and movie).
     """
     spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-    draws = Draws(int(params["seed"]))
+    draws = Draws(params.seed)
     picks = _picks(params, draws, _users(spark, params, draws))
     return (
         picks.withColumn("stars", _stars(F.col("liked"), F.col("r")))

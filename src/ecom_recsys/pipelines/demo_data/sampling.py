@@ -74,18 +74,17 @@ def category_layout(
         The categories' popularity, first product and number of products.
 
     Raises:
-        ValueError: fewer products than categories.
+        ValueError: too few products for every category's share (the
+            parameter models already require one product per category).
     """
-    if n_products < n_categories:
-        raise ValueError(
-            f"parameters_demo_data.yml: {section}.n_products ({n_products}) "
-            f"must be at least the number of categories ({n_categories})"
-        )
     popularity = zipf_cdf(n_categories, exponent)
     sizes = [max(1, int(round(s * n_products))) for s in shares_of(popularity)]
     sizes[0] += n_products - sum(sizes)
     if sizes[0] < 1:
-        raise ValueError(f"{section}: too few products for the categories")
+        raise ValueError(
+            f"{section}.n_products ({n_products}) is too few for {n_categories} "
+            f"categories of popularity exponent {exponent}"
+        )
     offsets = [sum(sizes[:c]) for c in range(n_categories)]
     return CategoryLayout(cdf=popularity, offsets=offsets, sizes=sizes)
 
