@@ -5,13 +5,21 @@ from omegaconf.resolvers import oc
 
 from ecom_recsys.hooks import NodeTimingHooks
 from ecom_recsys.raw_checks import RawDataHooks
+from ecom_recsys.run_lock import RunLockHooks
 from ecom_recsys.spark.session import SparkHooks
 from ecom_recsys.versions import VersionHooks
 
-# Spark first (after_context_created), then the raw file checks (before the run);
-# old versions of outputs are pruned after a successful run; every node's wall
-# time is logged (and read by the benchmark).
-HOOKS = (SparkHooks(), RawDataHooks(), VersionHooks(), NodeTimingHooks())
+# Spark first (after_context_created). Before the run (hooks registered later
+# run first): the data root's lock, then the raw file checks. Old versions of
+# outputs are pruned after a successful run; every node's wall time is logged
+# (and read by the benchmark).
+HOOKS = (
+    SparkHooks(),
+    RawDataHooks(),
+    VersionHooks(),
+    NodeTimingHooks(),
+    RunLockHooks(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
