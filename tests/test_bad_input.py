@@ -110,6 +110,27 @@ def olist_files(table: str, *lines: str) -> Callable[[Path], None]:
     return write
 
 
+def without(table: str, setup: Callable[[Path], None]) -> Callable[[Path], None]:
+    """``setup``, then the file of Olist table ``table`` removed."""
+
+    def write(data: Path) -> None:
+        setup(data)
+        (data / "01_raw" / "orders" / OLIST_FILES[table]).unlink()
+
+    return write
+
+
+def olist_files_untouched(data: Path) -> None:
+    """The user's Olist files are still theirs: header and rows as written."""
+    folder = data / "01_raw" / "orders"
+    for name in SCHEMAS["orders"]:
+        lines = (folder / OLIST_FILES[name]).read_text().splitlines()
+        assert lines[1:] == [olist_line(name, i) for i in range(OLIST_ROWS)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        OLIST_FILES[name] for name in SCHEMAS["orders"]
+    )
+
+
 def raw_bytes(content: bytes) -> Callable[[Path], None]:
     def write(data: Path) -> None:
         folder = data / "01_raw" / "events"
@@ -273,6 +294,27 @@ CASES = [
         setup=lambda data: None,
         error=r"events.raw_events: no CSV file at .*01_raw/events. Put the source's "
         r"raw file\(s\) there .*--pipelines=demo_data --namespaces=events",
+    ),
+    BadInput(
+        "demo-data-over-your-files",
+        raises=RawDataError,
+        setup=olist_files("orders"),
+        source="orders",
+        pipeline="demo_data",
+        error=r"Demo data never replaces raw files, and 8 raw dataset\(s\) exist: "
+        r".*olist_orders_dataset.csv.*To generate demo data there, first move "
+        r"those files out of .*01_raw/orders \(the folder must be empty\)",
+        written=olist_files_untouched,
+    ),
+    BadInput(
+        "one-olist-file-missing",
+        raises=RawDataError,
+        setup=without("products", olist_files("orders")),
+        source="orders",
+        error=r"orders.raw_products: no CSV file at .*olist_products_dataset.csv. The "
+        r"folder holds other files \(olist_customers_dataset.csv, .*\): add this "
+        r"one from the same download \(see docs/your-data.md\). Demo data is only "
+        r"generated into an empty folder.$",
     ),
     BadInput(
         "empty-file",

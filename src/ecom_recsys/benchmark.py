@@ -206,6 +206,9 @@ def generate(work: Path, conf: Path, events: int) -> float | None:
     if marker.exists() and json.loads(marker.read_text()) == params and raw.exists():
         logger.info("Reusing the demo events in %s", raw)
         return None
+    # the benchmark's own demo events of another size (demo data never
+    # replaces raw files, so the old ones go first)
+    shutil.rmtree(raw, ignore_errors=True)
     runtime = {"demo_data": {SOURCE: params}}
     started = time.perf_counter()
     with _session(conf, runtime) as session:

@@ -71,6 +71,33 @@ def _expected(name: str, catalog: Any) -> list[str]:
     return list(SCHEMAS.get(source, {}).get(table, {}))
 
 
+def _folder(path: str) -> str:
+    """The folder of a raw dataset: the path itself, or a single file's folder."""
+    return path.rsplit("/", 1)[0] if path.lower().endswith(".csv") else path
+
+
+def _visible(files: list[str]) -> list[str]:
+    """Files Spark would read: not hidden (``.gitkeep``) nor ``_SUCCESS``-like."""
+    return [f for f in files if not f.rsplit("/", 1)[-1].startswith((".", "_"))]
+
+
+def _missing_advice(path: str, source: str) -> str:
+    """What to do about a missing raw file: add it when the source's folder
+    holds the user's other files, else also how to generate demo data."""
+    others = _visible(jvm.list_files(_folder(path)))
+    if others:
+        names = ", ".join(f.rsplit("/", 1)[-1] for f in others[:5])
+        return (
+            f"The folder holds other files ({names}{', ...' if len(others) > 5 else ''}"
+            "): add this one from the same download (see docs/your-data.md). Demo "
+            "data is only generated into an empty folder."
+        )
+    return (
+        "Put the source's raw file(s) there (see docs/your-data.md), or generate "
+        f"demo data with `kedro run --pipelines=demo_data --namespaces={source}`."
+    )
+
+
 def check_raw_file(name: str, path: str, expected: list[str]) -> None:
     """Raise ``RawDataError`` when ``path`` is missing, empty, header-only or
     lacks columns."""
@@ -78,9 +105,7 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
     files = _csv_files(path)
     if not files:
         raise RawDataError(
-            f"{name}: no CSV file at {path}. Put the source's raw file(s) there "
-            "(see the README), or generate demo data with "
-            f"`kedro run --pipelines=demo_data --namespaces={source}`."
+            f"{name}: no CSV file at {path}. {_missing_advice(path, source)}"
         )
     for file in files[:1] if len(files) > 20 else files:
         header, has_data = _header(file)
@@ -109,24 +134,54 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
             )
 
 
-def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
-    """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
-    for name in sorted(pipeline.inputs()):
+def _raw_datasets(names: set[str], catalog: Any) -> dict[str, str]:
+    """Raw CSV datasets (``<source>.raw_<table>``) among ``names``, with paths."""
+    found = {}
+    for name in sorted(names):
         if ".raw_" not in name or name not in catalog:
             continue
-        dataset = catalog.get(name)
-        described = dataset._describe()  # noqa: SLF001 - the only public view of the path
-        if described.get("file_format") != "csv":
-            continue
-        check_raw_file(name, str(described["filepath"]), _expected(name, catalog))
+        described = catalog.get(name)._describe()  # noqa: SLF001 - the only public view of the path
+        if described.get("file_format") == "csv":
+            found[name] = str(described["filepath"])
+    return found
+
+
+def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
+    """Refuse a run that would write over raw files (demo data over yours).
+
+    Raises:
+        RawDataError: Naming every existing raw file the run would replace, and
+            how to generate demo data instead (into an empty folder).
+    """
+    taken = [
+        path
+        for path in _raw_datasets(pipeline.all_outputs(), catalog).values()
+        if jvm.is_file(path) or _visible(jvm.list_files(path))
+    ]
+    if taken:
+        folders = sorted({_folder(p) for p in taken})
+        raise RawDataError(
+            f"Demo data never replaces raw files, and {len(taken)} raw dataset(s) "
+            f"exist: {', '.join(taken)}. To generate demo data there, first move "
+            f"those files out of {', '.join(folders)} (the folder must be empty); "
+            "your own files are read as they are by `kedro run`."
+        )
+
+
+def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
+    """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
+    for name, path in _raw_datasets(pipeline.inputs(), catalog).items():
+        check_raw_file(name, path, _expected(name, catalog))
 
 
 class RawDataHooks:
-    """Check the raw inputs before a pipeline runs."""
+    """Check the raw inputs, and protect the raw files, before a pipeline runs."""
 
     @hook_impl
     def before_pipeline_run(
         self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
     ) -> None:
-        """Fail fast, with what to do, on a missing, empty or mis-shaped raw file."""
+        """Fail fast, with what to do, on a missing, empty or mis-shaped raw file,
+        or on a run (demo data) that would write over raw files."""
+        protect_raw_files(pipeline, catalog)
         check_raw_inputs(pipeline, catalog)
