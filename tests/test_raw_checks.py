@@ -43,3 +43,20 @@ def test_a_header_only_file_is_named_and_blank_lines_are_not_data(spark, tmp_pat
         check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
     (tmp_path / "b.csv").write_text(f"{HEADER}\n\n{ROW}")  # no final newline
     check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
+
+
+def test_files_read_together_need_one_header_and_extra_columns_are_named(
+    spark, tmp_path, caplog
+):
+    (tmp_path / "a.csv").write_text(f"{HEADER},note\n{ROW},x\n")
+    with caplog.at_level("WARNING", logger="ecom_recsys.raw_checks"):
+        check_raw_file("events.raw_events", str(tmp_path), EXPECTED)
+    assert "column(s) ['note'] that no stage reads; they are left out" in caplog.text
+    reordered = ",".join(reversed(HEADER.split(",")))
+    (tmp_path / "b.csv").write_text(f"{reordered}\n{ROW}\n")
+    with pytest.raises(
+        RawDataError,
+        match=r"\S*/b.csv has the header \['user_session', .*\], and \S*/a.csv has "
+        r"\[.*'note'\]: files read together need the same columns in the same order",
+    ):
+        check_raw_file("events.raw_events", str(tmp_path), EXPECTED)

@@ -7,6 +7,9 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 
+from ecom_recsys.params import TableRules
+from ecom_recsys.pipelines.data_processing.checks import check_rows
+from ecom_recsys.schemas import EVENTS
 from tests.conftest import PROJECT_PATH
 
 
@@ -87,3 +90,28 @@ def test_generic_reader_marks_short_and_long_lines_whatever_is_selected(
         ("1", "32", "1,32,3.0"),
         ("1", "33", "1,33,4.0,1260759144,b,extra"),
     ]
+
+
+def test_events_columns_are_read_by_name_in_any_order_extra_ones_left_out(
+    spark, tmp_path
+):
+    # a pandas export: an unnamed index column first, columns in another order
+    (tmp_path / "events.csv").write_text(
+        ",user_id,event_type,product_id,event_time,category_id,category_code,"
+        "brand,price,user_session\n"
+        "0,4,view,1,2019-10-01 00:00:00 UTC,2,,acme,3.5,s\n"
+    )
+    checked = check_rows(
+        _reader("events.raw_events", tmp_path).load(),
+        TableRules(timestamp_format="yyyy-MM-dd HH:mm:ss z"),
+        EVENTS["events"],
+    )
+    (row,) = checked.collect()
+    assert (row["user_id"], row["event_type"], row["product_id"], row["price"]) == (
+        4,
+        "view",
+        1,
+        3.5,
+    )
+    assert row["reject_reason"] is None
+    assert "_c0" not in checked.columns

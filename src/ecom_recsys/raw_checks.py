@@ -107,31 +107,65 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
         raise RawDataError(
             f"{name}: no CSV file at {path}. {_missing_advice(path, source)}"
         )
+    headers = {}
     for file in files[:1] if len(files) > 20 else files:
         header, has_data = _header(file)
-        if header is None:
-            raise RawDataError(
-                f"{name}: {file} is empty (no header line). Replace it with the full "
-                "file, or remove it."
-            )
-        missing = [c for c in expected if c.lower() not in {h.lower() for h in header}]
-        if missing:
-            hint = ""
-            if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
-                hint = (
-                    " The header looks split by another delimiter: save it with commas."
-                )
-            elif any("\ufffd" in h for h in header):
-                hint = " The header is not UTF-8: save the file as UTF-8."
-            raise RawDataError(
-                f"{name}: {file} has no column(s) {missing}; its header is {header}. "
-                f"Expected the columns {expected}.{hint}"
-            )
+        _check_header(name, file, header, expected)
         if not has_data:
             raise RawDataError(
                 f"{name}: {file} has a header and no data rows. Replace it with the "
                 "full file, or remove it."
             )
+        headers[file] = header
+    _check_same_headers(name, headers, expected)
+
+
+def _check_header(
+    name: str, file: str, header: list[str] | None, expected: list[str]
+) -> None:
+    """Raise ``RawDataError`` for a blank header or a missing column."""
+    if header is None:
+        raise RawDataError(
+            f"{name}: {file} is empty (no header line). Replace it with the full "
+            "file, or remove it."
+        )
+    missing = [c for c in expected if c.lower() not in {h.lower() for h in header}]
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+            hint = " The header looks split by another delimiter: save it with commas."
+        elif any("\ufffd" in h for h in header):
+            hint = " The header is not UTF-8: save the file as UTF-8."
+        raise RawDataError(
+            f"{name}: {file} has no column(s) {missing}; its header is {header}. "
+            f"Expected the columns {expected}.{hint}"
+        )
+
+
+def _check_same_headers(
+    name: str, headers: dict[str, list[str]], expected: list[str]
+) -> None:
+    """Files read together must share one header (Spark reads every file with
+    the first one's columns); columns beyond ``expected`` are left out, with a
+    warning. Columns are read by name, in any order."""
+    first, *others = headers
+    for file in others:
+        if [h.lower() for h in headers[file]] != [h.lower() for h in headers[first]]:
+            raise RawDataError(
+                f"{name}: {file} has the header {headers[file]}, and {first} has "
+                f"{headers[first]}: files read together need the same columns in "
+                "the same order. Save them with one header, or read them as "
+                "separate sources."
+            )
+    wanted = {c.lower() for c in expected}
+    extra = [h for h in headers[first] if h.lower() not in wanted]
+    if extra and expected:
+        logger.warning(
+            "%s: %s has column(s) %s that no stage reads; they are left out",
+            name,
+            first if not others else f"{first} (and {len(others)} more)",
+            extra,
+        )
 
 
 def _raw_datasets(names: set[str], catalog: Any) -> dict[str, str]:

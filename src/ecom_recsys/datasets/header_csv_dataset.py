@@ -20,6 +20,9 @@ class HeaderCSVDataset(SparkDatasetV2):
     every line with the wrong number of fields (``mode: PERMISSIVE``), so the
     pipeline can quarantine it as ``malformed_row``.
 
+    The pipeline then picks its columns by name, so they may come in any order
+    and extra ones (a pandas index column) are left out.
+
     Spark only detects such lines when it parses every column, so the session
     needs ``spark.sql.csv.parser.columnPruning.enabled: false`` (see
     ``conf/base/spark.yml``) when a query reads only some of them.
@@ -45,6 +48,11 @@ class HeaderCSVDataset(SparkDatasetV2):
             **self._load_args,
             "mode": "PERMISSIVE",
             "columnNameOfCorruptRecord": CORRUPT_COLUMN,
+            # The schema is the first file's header as Spark names it (an empty
+            # name becomes _c0): Spark's own header check would compare it with
+            # the raw names and fail. The raw-file checks make sure every file
+            # read together has that same header.
+            "enforceSchema": True,
         }
         path = to_spark_path(self._protocol, str(self._get_load_path()))
         spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
