@@ -12,6 +12,7 @@ for one run at a time there.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -94,6 +95,9 @@ def acquire(lock: Path) -> None:
         try:
             with open(lock, "x", encoding="utf-8") as file:
                 json.dump(me, file)
+            # also given back when a later check before the first node fails
+            # (Kedro calls no end-of-run hook then) and the process exits
+            atexit.register(release, lock)
             return
         except FileExistsError:
             holder = _holder(lock)
