@@ -206,6 +206,20 @@ def test_evaluation_matches_hand_computed_metrics(spark):
     assert len(result) == 14  # 2 models x (4 ranking + 3 beyond-accuracy metrics)
 
 
+def test_all_cold_test_users_give_nan_metrics_and_a_warning_in_words(
+    spark, train, caplog
+):
+    test = spark.createDataFrame([(7, 1), (8, 2)], "user_idx int, item_idx int")
+    recs = spark.createDataFrame([(0, 1, 1, 1.0)], RECS_SCHEMA)
+    with caplog.at_level("WARNING", logger="ecom_recsys.pipelines.modeling"):
+        result = evaluate_recommendations(train, test, EvaluationParams(k=1), als=recs)
+    ranking = result[result["metric"].isin(["precision", "recall", "ndcg", "map"])]
+    assert ranking["value"].isna().all()
+    assert set(result["users_evaluated"]) == {0} and set(result["users_cold"]) == {2}
+    assert "No test user could be evaluated" in caplog.text
+    assert "all 2 test users are cold (no training interaction)" in caplog.text
+
+
 def test_user_without_recommendations_counts_as_zero(spark):
     test = spark.createDataFrame([(0, 1), (1, 2)], "user_idx int, item_idx int")
     train = spark.createDataFrame([(0, 9), (1, 9)], "user_idx int, item_idx int")

@@ -210,7 +210,17 @@ def _rmse(model: ALSModel, test: DataFrame) -> tuple[float, int]:
 
 
 def _log_ndcg(result: pd.DataFrame, k: int, n_evaluated: int, n_cold: int) -> None:
-    """Log each model's NDCG@K and how many users it was measured on."""
+    """Log each model's NDCG@K and how many users it was measured on; warn, in
+    words, when no user could be measured (the metrics are then NaN)."""
+    if not n_evaluated:
+        logger.warning(
+            "No test user could be evaluated, so every ranking metric is NaN "
+            "(users_evaluated = 0): %s. Move the split's test_start so that users "
+            "active in the test period also have training interactions.",
+            f"all {n_cold} test users are cold (no training interaction)"
+            if n_cold
+            else "the test period has no relevant interaction",
+        )
     ndcg = result[result["metric"] == "ndcg"].set_index("model")["value"]
     logger.info(
         "NDCG@%d on %d users (%d cold test users skipped): %s",
