@@ -398,6 +398,28 @@ CASES = [
         quarantined={"duplicate": 1},
     ),
     BadInput(
+        "millisecond-times-read-as-seconds",
+        raises=RawDataError,
+        setup=ratings_file(*(f"{r[:-10]}{r[-10:]}000" for r in RATINGS)),
+        source="interactions",
+        error=r"interactions.raw_interactions: \S*/ratings.csv has times such as "
+        r"1570000000000 in column 'timestamp', which are milliseconds since 1970, "
+        r"and timestamp_format 'unix' reads seconds: set "
+        r"data_processing.<source>.tables.<table>.timestamp_format to 'unix_ms'",
+    ),
+    BadInput(
+        "millisecond-times-read-as-milliseconds",
+        setup=ratings_file(*(f"{r[:-10]}{r[-10:]}000" for r in RATINGS)),
+        source="interactions",
+        table="interactions",
+        kept=len(RATINGS),
+        params=nested(
+            "data_processing.interactions.tables.interactions.timestamp_format",
+            "unix_ms",
+        ),
+        quarantined={},
+    ),
+    BadInput(
         "interactions-wrong-number-of-fields",
         setup=ratings_file(*RATINGS, "51,399,4.0", "52,398,3.0,1570000000,extra"),
         source="interactions",

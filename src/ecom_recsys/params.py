@@ -63,7 +63,7 @@ class TableRules(Params):
     allowed: dict[str, list[Any]] = {}
     non_negative: list[str] = []
     unique: list[str] = []
-    # "unix" (seconds since 1970) or a Spark datetime pattern
+    # "unix" (seconds since 1970), "unix_ms" (milliseconds) or a Spark pattern
     timestamp_format: str = "yyyy-MM-dd HH:mm:ss"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
-from ecom_recsys.params import ColumnsParams
+from ecom_recsys.params import ColumnsParams, TableRules
 from ecom_recsys.schemas import SCHEMAS
 from ecom_recsys.spark import jvm
 
@@ -202,10 +202,67 @@ def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
         )
 
 
+# Unix times as digits: seconds have at most 10 until the year 2286; more is
+# milliseconds (13) or microseconds (16).
+_UNITS = {"unix": (1, 10, "seconds"), "unix_ms": (11, 13, "milliseconds")}
+
+
+def _first_value(file: str, column: str) -> str | None:
+    """The ``column`` value of the first data line of ``file`` (plain commas)."""
+    lines = jvm.read_head(file, _LINE_BYTES).decode("utf-8", "replace").splitlines()
+    header = [c.strip().strip('"').strip().lower() for c in lines[0].split(",")]
+    rows = [line for line in lines[1:] if line.strip()]
+    if column.lower() not in header or not rows:
+        return None
+    values = rows[0].split(",")
+    index = header.index(column.lower())
+    return values[index].strip().strip('"') if index < len(values) else None
+
+
+def check_time_unit(name: str, path: str, column: str, fmt: str) -> None:
+    """Raise ``RawDataError`` when unix times are not in the unit the
+    ``timestamp_format`` says (milliseconds read as seconds land in the year
+    40,000), with the format to set instead."""
+    files = _csv_files(path)
+    value = _first_value(files[0], column) if files else None
+    if fmt not in _UNITS or not value or not value.isdigit():
+        return
+    low, high, unit = _UNITS[fmt]
+    if low <= len(value) <= high:
+        return
+    found, setting = (
+        ("seconds", "unix") if len(value) <= 10 else ("milliseconds", "unix_ms")
+    )
+    if len(value) > 13:
+        found, setting = "microseconds or finer", "a unit the project reads"
+    raise RawDataError(
+        f"{name}: {files[0]} has times such as {value} in column {column!r}, which "
+        f"are {found} since 1970, and timestamp_format {fmt!r} reads {unit}: set "
+        f"data_processing.<source>.tables.<table>.timestamp_format to {setting!r} "
+        "in parameters_data_processing.yml (or convert the column)."
+    )
+
+
+def _check_generic_time_unit(name: str, path: str, catalog: Any) -> None:
+    """The time unit check of the generic source, with its configured column."""
+    columns, rules = (
+        f"params:data_processing.interactions.{key}" for key in ("columns", "tables")
+    )
+    if name != "interactions.raw_interactions" or rules not in catalog:
+        return
+    table = catalog.load(rules).get("interactions")
+    if table is None or columns not in catalog:
+        return
+    column = ColumnsParams.model_validate(catalog.load(columns)).timestamp
+    fmt = TableRules.model_validate(table).timestamp_format
+    check_time_unit(name, path, column, fmt)
+
+
 def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
     """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
     for name, path in _raw_datasets(pipeline.inputs(), catalog).items():
         check_raw_file(name, path, _expected(name, catalog))
+        _check_generic_time_unit(name, path, catalog)
 
 
 class RawDataHooks:

@@ -309,3 +309,15 @@ def test_files_report_counts_rows_in_accepted_and_rejected_per_file(spark, tmp_p
             "rejected": 1,
         },
     ]
+
+
+def test_unix_milliseconds_are_read_with_unix_ms(spark):
+    raw = spark.createDataFrame(
+        [("1", "31", "2.5", None, "1260759144000", None)],
+        "user_id string, product_id string, rating string, weight string, "
+        "event_time string, _corrupt_record string",
+    )
+    rules = TableRules(required=["event_time"], timestamp_format="unix_ms")
+    (row,) = check_rows(raw, rules, INTERACTIONS["interactions"]).collect()
+    assert row["event_time"] == datetime(2009, 12, 14, 2, 52, 24)
+    assert row["reject_reason"] is None

@@ -39,6 +39,8 @@ def _parsers(rules: TableRules) -> dict[str, Callable[[Column], Column]]:
     """A parser per schema type; null where a value does not parse."""
     if rules.timestamp_format == "unix":
         timestamp = lambda c: F.timestamp_seconds(c.try_cast("bigint"))  # noqa: E731
+    elif rules.timestamp_format == "unix_ms":
+        timestamp = lambda c: F.timestamp_millis(c.try_cast("bigint"))  # noqa: E731
     else:
         timestamp = lambda c: F.try_to_timestamp(c, F.lit(rules.timestamp_format))  # noqa: E731
     return {
