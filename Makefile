@@ -25,12 +25,14 @@ install: $(VENV)/.installed
 java:
 	@scripts/check_java.sh
 
-# Generate demo data for each source whose raw files are absent (yours are kept).
+# Generate demo data for each source whose raw folder holds no file (yours are kept;
+# the run then says what to do about a file it cannot read, such as a .zip).
 demo-data: install java
 	@missing=""; \
-	ls $(RAW)/events/*.csv >/dev/null 2>&1 || missing="events"; \
+	files() { ls "$$1" 2>/dev/null | grep -q '^[^._]'; }; \
+	files $(RAW)/events || missing="events"; \
 	[ -e $(RAW)/orders/olist_orders_dataset.csv ] || missing="$$missing orders"; \
-	ls $(RAW)/interactions/*.csv >/dev/null 2>&1 || missing="$$missing interactions"; \
+	files $(RAW)/interactions || missing="$$missing interactions"; \
 	if [ -z "$$missing" ]; then \
 	  echo "Raw data found for every source in $(RAW)/: not generating demo data."; \
 	else \

@@ -9,8 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from kedro.config import OmegaConfigLoader
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.io import DataCatalog
 from pyspark.sql import DataFrame, SparkSession
 
 PROJECT_PATH = Path(__file__).resolve().parents[1]
@@ -102,3 +104,20 @@ def latest(path: Path) -> Path:
     versions = sorted(v for v in path.iterdir() if (v / path.name).exists())
     assert versions, f"no version of {path}"
     return versions[-1] / path.name
+
+
+def raw_dataset(name: str, path: Path, **load_args):
+    """The catalog's (``conf/base``) raw dataset ``name`` reading ``path``, with
+    ``load_args`` added to its own (as an override in conf/local would)."""
+    loader = OmegaConfigLoader(
+        str(PROJECT_PATH / "conf"), base_env="base", default_run_env="base"
+    )
+    config = dict(loader["catalog"][name])
+    config["filepath"] = str(path)
+    config["load_args"] = {**config.get("load_args", {}), **load_args}
+    return DataCatalog.from_config({name: config})[name]
+
+
+def raw_load_args(name: str, **load_args) -> dict:
+    """The load_args of the catalog's raw dataset ``name`` (``load_args`` added)."""
+    return raw_dataset(name, Path("unused"), **load_args)._describe()["load_args"]

@@ -11,6 +11,7 @@ Spark reads anything), or the quarantine counts in the data-quality report
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from kedro.config import OmegaConfigLoader
 
 from ecom_recsys.params import ParameterError
 from ecom_recsys.pipelines.data_processing.quarantine import DataQualityError
 from ecom_recsys.raw_checks import RawDataError
 from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
-from tests.conftest import make_project, run
+from tests.conftest import PROJECT_PATH, make_project, run
 
 pytestmark = pytest.mark.e2e
 
@@ -131,13 +133,60 @@ def olist_files_untouched(data: Path) -> None:
     )
 
 
-def raw_bytes(content: bytes) -> Callable[[Path], None]:
+def raw_bytes(
+    content: bytes, name: str = "2019-Oct.csv", folder: str = "events"
+) -> Callable[[Path], None]:
     def write(data: Path) -> None:
-        folder = data / "01_raw" / "events"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "2019-Oct.csv").write_bytes(content)
+        path = data / "01_raw" / folder
+        path.mkdir(parents=True, exist_ok=True)
+        (path / name).write_bytes(content)
 
     return write
+
+
+def events_bytes(*lines: str, encoding: str = "utf-8", **where) -> Callable:
+    """A setup that writes the events file in ``encoding`` (``raw_bytes``'s
+    ``name`` and ``folder``)."""
+    return raw_bytes("\n".join([HEADER, *lines, ""]).encode(encoding), **where)
+
+
+def also(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
+    def write(data: Path) -> None:
+        for setup in setups:
+            setup(data)
+
+    return write
+
+
+# A user's override of a raw dataset (conf/local/catalog.yml; conf/test here):
+# the catalog's entry with more load_args.
+def catalog_override(name: str, **load_args) -> dict[str, str]:
+    loader = OmegaConfigLoader(
+        str(PROJECT_PATH / "conf"), base_env="base", default_run_env="base"
+    )
+    # resolved with this project's data_root: keep the ${globals:...} reference
+    config = dict(loader["catalog"][name])
+    raw = config["filepath"].split("/01_raw/", 1)[1]
+    config["filepath"] = "${globals:data_root}/01_raw/" + raw
+    config["load_args"] = {**config["load_args"], **load_args}
+    return {"catalog.yml": json.dumps({name: config})}
+
+
+def tagged_ratings() -> Callable[[Path], None]:
+    """Ratings with a MovieLens tag before the time, one tag holding a line break."""
+    lines = [r.rsplit(",", 1) for r in RATINGS]
+    tagged = [f"{r},x,{t}" for r, t in lines]
+    tagged[3] = tagged[3].replace(",x,", ',"funny\nand sad",')
+    text = "\n".join(["userId,movieId,rating,tag,timestamp", *tagged, ""])
+    return raw_bytes(text.encode(), name="tags.csv", folder="interactions")
+
+
+def brand_read_as(brand: str) -> Callable[[Path], None]:
+    def check(data: Path) -> None:
+        path = data / "02_intermediate" / "events" / "events_checked.parquet"
+        assert brand in pd.read_parquet(path)["brand"].tolist()
+
+    return check
 
 
 def nested(dotted: str, value) -> dict:
@@ -188,7 +237,9 @@ class BadInput:
     raises: type[Exception] | None = None  # the error's type ...
     error: str | None = None  # ... and a regex of its message
     quarantined: dict[str, int] | None = None  # data-quality outcome -> rows
-    written: Callable[[Path], None] | None = None  # checks the data after an error
+    invalid_utf8: int = 0  # rows of the file with text that is not UTF-8
+    unbalanced_quotes: int = 0  # malformed lines with an odd number of quotes
+    written: Callable[[Path], None] | None = None  # checks the data after the run
 
 
 CASES = [
@@ -348,13 +399,113 @@ CASES = [
         "semicolon-delimiter",
         raises=RawDataError,
         setup=raw_bytes(HEADER.replace(",", ";").encode() + b"\n"),
-        error=r"another delimiter: save it with commas",
+        error=r"The header looks split by another delimiter, ';': set `sep: ';'` in "
+        r"the load_args of events.raw_events \(in conf/local/catalog.yml, see "
+        r"docs/your-data.md\), or save the file with ','.",
     ),
     BadInput(
         "utf16-encoding",
         raises=RawDataError,
         setup=raw_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16")),
         error=r"The header is not UTF-8: save the file as UTF-8",
+    ),
+    BadInput(
+        "zip-as-kaggle-ships-it",
+        raises=RawDataError,
+        setup=raw_bytes(b"PK\x03\x04", name="2019-Oct.csv.zip"),
+        error=r"events.raw_events: no CSV file at \S*01_raw/events, and "
+        r"\S*/2019-Oct.csv.zip is a zip archive, which Spark cannot read: unzip it "
+        r"into \S*01_raw/events",
+    ),
+    BadInput(
+        "olist-kaggle-archive-beside-missing-tables",
+        raises=RawDataError,
+        setup=also(
+            without("products", olist_files("orders")),
+            raw_bytes(b"PK\x03\x04", name="brazilian-ecommerce.zip", folder="orders"),
+        ),
+        source="orders",
+        error=r"orders.raw_products: no CSV file at \S*/olist_products_dataset.csv, "
+        r"and \S*/brazilian-ecommerce.zip is a zip archive, which Spark cannot "
+        r"read: unzip it into \S*01_raw/orders",
+    ),
+    BadInput(
+        "quoted-line-break-splits-an-event",
+        raises=DataQualityError,
+        setup=bad_row(good_line(30).replace(",apple,", ',"apple\ninc",')),
+        error=r"(?s)Table 'events': 2 of 22 rows .*malformed_row: 2\nBy file:\n"
+        r"  \S*/2019-Oct.csv: 22 rows in = 20 accepted \+ 2 rejected \(2 malformed "
+        r"lines with an unbalanced quote: a quoted field with a line break; set "
+        r"`multiLine: true` in the load_args of events.raw_events",
+    ),
+    # ---------------------------------------------------------------- formats
+    BadInput(
+        "gzipped-csv",
+        setup=raw_bytes(
+            gzip.compress(("\n".join([HEADER, *GOOD]) + "\n").encode()),
+            name="2019-Oct.csv.gz",
+        ),
+        quarantined={},
+    ),
+    BadInput(
+        "latin-1-brand-kept-and-counted",
+        setup=events_bytes(
+            *GOOD, good_line(30).replace(",apple,", ",nestlé,"), encoding="latin-1"
+        ),
+        kept=GOOD_ROWS + 1,
+        quarantined={},
+        invalid_utf8=1,
+    ),
+    BadInput(
+        "latin-1-read-with-its-encoding",
+        setup=events_bytes(
+            *GOOD, good_line(30).replace(",apple,", ",nestlé,"), encoding="latin-1"
+        ),
+        conf=catalog_override("events.raw_events", encoding="ISO-8859-1"),
+        kept=GOOD_ROWS + 1,
+        quarantined={},
+        written=brand_read_as("nestlé"),
+    ),
+    BadInput(
+        "movielens-u.data-tab-separated-no-header",
+        setup=raw_bytes(
+            "".join(r.replace(",", "\t") + "\n" for r in RATINGS).encode(),
+            name="u.data",
+            folder="interactions",
+        ),
+        conf=catalog_override(
+            "interactions.raw_interactions",
+            sep="\t",
+            header=False,
+            pathGlobFilter="u.data",
+        ),
+        params=nested(
+            "data_processing.interactions.columns",
+            {"user": "_c0", "item": "_c1", "rating": "_c2", "timestamp": "_c3"},
+        ),
+        source="interactions",
+        table="interactions",
+        kept=len(RATINGS),
+        quarantined={},
+    ),
+    BadInput(
+        "interactions-quoted-line-break-read-with-multiLine",
+        setup=tagged_ratings(),
+        conf=catalog_override("interactions.raw_interactions", multiLine=True),
+        source="interactions",
+        table="interactions",
+        kept=len(RATINGS),
+        quarantined={},
+    ),
+    BadInput(
+        "interactions-quoted-line-break-without-multiLine",
+        setup=tagged_ratings(),
+        source="interactions",
+        table="interactions",
+        kept=len(RATINGS) - 1,
+        params=nested("data_processing.interactions.max_rejected_share", 0.5),
+        quarantined={"rejected:malformed_row": 2},
+        unbalanced_quotes=2,
     ),
     # ---------------------------------------------------------------- rows
     BadInput(
@@ -498,3 +649,8 @@ def test_bad_input_gets_a_clear_error_or_is_quarantined(spark, tmp_path, case):
     assert files[["rows_in", "accepted", "rejected"]].values.tolist() == [
         [rows_in, rows_in - rejected, rejected]
     ]
+    assert files[["invalid_utf8", "unbalanced_quotes"]].values.tolist() == [
+        [case.invalid_utf8, case.unbalanced_quotes]
+    ]
+    if case.written:
+        case.written(project["data"])

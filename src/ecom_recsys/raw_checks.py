@@ -8,6 +8,8 @@ file, the columns and the fix.
 from __future__ import annotations
 
 import logging
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -26,32 +28,84 @@ class RawDataError(RuntimeError):
     """A raw input file is missing, empty or has the wrong columns."""
 
 
-def _csv_files(path: str) -> list[str]:
-    """The CSV files Spark would read at ``path``: the file, or a folder's *.csv."""
+@dataclass(frozen=True)
+class ReadOptions:
+    """The options of a raw dataset's ``load_args`` that decide how its files are
+    split into lines and fields, read the way Spark reads them: the checks must
+    see the header Spark will see."""
+
+    sep: str = ","
+    header: bool = False  # Spark's default, as the catalog's raw datasets set it
+    encoding: str = "utf-8"
+    glob: str | None = None  # pathGlobFilter: which files of a folder are read
+
+    @classmethod
+    def from_load_args(cls, load_args: dict[str, Any] | None) -> ReadOptions:
+        args = {k.lower(): v for k, v in (load_args or {}).items()}
+        sep = str(args.get("sep", args.get("delimiter", ",")))
+        return cls(
+            sep={"\\t": "\t"}.get(sep, sep),  # Spark reads a written \t as a tab
+            header=str(args.get("header", False)).lower() == "true",
+            encoding=str(args.get("encoding", args.get("charset", "utf-8"))),
+            glob=args.get("pathglobfilter"),
+        )
+
+
+def _csv_files(path: str, options: ReadOptions) -> list[str]:
+    """The files Spark would read at ``path``: the file, or a folder's visible
+    files that match the dataset's ``pathGlobFilter`` (Hadoop glob syntax)."""
     if jvm.is_file(path):
         return [path]
-    return [f for f in jvm.list_files(path) if f.endswith(".csv")]
+    files = _visible(jvm.list_files(path))
+    if options.glob is None or not files:
+        return files
+    matched = set(jvm.glob(f"{path.rstrip('/')}/{options.glob}"))
+    return [f for f in files if f in matched]
 
 
 _LINE_BYTES = 65536  # the header is read up to here
 _PEEK_BYTES = 4096  # then this much more for a first data row
 
 
-def _header(file: str) -> tuple[list[str] | None, bool]:
-    """The first line of ``file`` split on commas (quotes and a BOM removed), or
-    None when it is blank; and whether any data follows it."""
-    head = jvm.read_head(file, _LINE_BYTES + 1 + _PEEK_BYTES)
-    newline = head.find(b"\n", 0, _LINE_BYTES)
-    end = newline if newline >= 0 else min(len(head), _LINE_BYTES)
-    raw = head[:end]
-    # Data follows when a non-blank byte does (after 4 KiB of blanks, say yes and
-    # leave it to the data-quality report).
-    rest = head[end + (newline >= 0) :][:_PEEK_BYTES]
-    has_data = len(rest) == _PEEK_BYTES or any(b not in _BLANK for b in rest)
-    line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+def _head_text(file: str, options: ReadOptions) -> tuple[str, bool]:
+    """The start of ``file`` as text (gunzipped for ``.gz``, decoded with the
+    dataset's encoding, a BOM removed), and whether the file goes on after it."""
+    limit = _LINE_BYTES + 1 + _PEEK_BYTES
+    head = jvm.read_head(file, limit)
+    more = len(head) == limit
+    if file.lower().endswith(".gz"):
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            head = inflate.decompress(head, limit)
+        except zlib.error as error:
+            raise RawDataError(
+                f"{file} is not a gzip file ({error}): rename it, or replace it "
+                "with the complete download."
+            ) from error
+        more = more or bool(inflate.unconsumed_tail)
+    return head.decode(options.encoding, errors="replace").lstrip("\ufeff"), more
+
+
+def _fields(line: str, options: ReadOptions) -> list[str]:
+    """A line split on the delimiter, each field without blanks and quotes."""
+    return [c.strip().strip('"').strip() for c in line.split(options.sep)]
+
+
+def _header(file: str, options: ReadOptions) -> tuple[list[str] | None, bool]:
+    """The column names of ``file``: its first line split on the delimiter
+    (quotes and a BOM removed), or Spark's ``_c0, _c1, ...`` without a header;
+    None when the first line is blank. And whether any data follows the header."""
+    text, more = _head_text(file, options)
+    line, _, rest = text.partition("\n")
+    line = line.rstrip("\r")
     if not line.strip():
-        return None, has_data
-    return [c.strip().strip('"').strip() for c in line.split(",")], has_data
+        return None, more or bool(rest.strip())
+    fields = _fields(line, options)
+    if not options.header:
+        return [f"_c{i}" for i in range(len(fields))], True
+    # Data follows when a non-blank character does (when the file goes on after
+    # the bytes read, say yes and leave it to the data-quality report).
+    return fields, more or bool(rest.strip())
 
 
 def _source_and_table(name: str) -> tuple[str, str]:
@@ -73,7 +127,8 @@ def _expected(name: str, catalog: Any) -> list[str]:
 
 def _folder(path: str) -> str:
     """The folder of a raw dataset: the path itself, or a single file's folder."""
-    return path.rsplit("/", 1)[0] if path.lower().endswith(".csv") else path
+    single = path.lower().endswith((".csv", ".csv.gz"))
+    return path.rsplit("/", 1)[0] if single else path
 
 
 def _visible(files: list[str]) -> list[str]:
@@ -98,19 +153,53 @@ def _missing_advice(path: str, source: str) -> str:
     )
 
 
-def check_raw_file(name: str, path: str, expected: list[str]) -> None:
+def _archives(path: str) -> list[str]:
+    """Compressed files beside a missing raw file, or in a folder with no file
+    Spark reads: zip archives (as Kaggle ships them) and the file gzipped."""
+    folder = _folder(path)
+    names = (path + ".gz", path + ".zip") if path.lower().endswith(".csv") else ()
+    return [
+        f
+        for f in _visible(jvm.list_files(folder))
+        if f.lower().endswith(".zip") or any(f.endswith(n) for n in names)
+    ]
+
+
+def _archive_advice(name: str, path: str) -> str | None:
+    archives = _archives(path)
+    if not archives:
+        return None
+    zips = [f for f in archives if f.lower().endswith(".zip")]
+    if zips:
+        return (
+            f"{name}: no CSV file at {path}, and {', '.join(zips)} is a zip archive, "
+            f"which Spark cannot read: unzip it into {_folder(path)} (the CSV "
+            "files go directly in that folder; the archive may stay)."
+        )
+    return (
+        f"{name}: no CSV file at {path}, but {archives[0]} is there: decompress it "
+        "(gunzip), or set the dataset's filepath to it in conf/local/catalog.yml "
+        "(Spark reads .gz files as they are)."
+    )
+
+
+def check_raw_file(
+    name: str, path: str, expected: list[str], load_args: dict | None = None
+) -> None:
     """Raise ``RawDataError`` when ``path`` is missing, empty, header-only or
-    lacks columns."""
+    lacks columns, reading its files with the dataset's ``load_args``."""
     source, _ = _source_and_table(name)
-    files = _csv_files(path)
+    options = ReadOptions.from_load_args(load_args)
+    files = _csv_files(path, options)
     if not files:
         raise RawDataError(
-            f"{name}: no CSV file at {path}. {_missing_advice(path, source)}"
+            _archive_advice(name, path)
+            or f"{name}: no CSV file at {path}. {_missing_advice(path, source)}"
         )
     headers = {}
     for file in files[:1] if len(files) > 20 else files:
-        header, has_data = _header(file)
-        _check_header(name, file, header, expected)
+        header, has_data = _header(file, options)
+        _check_header(name, file, header, expected, options)
         if not has_data:
             raise RawDataError(
                 f"{name}: {file} has a header and no data rows. Replace it with the "
@@ -121,7 +210,11 @@ def check_raw_file(name: str, path: str, expected: list[str]) -> None:
 
 
 def _check_header(
-    name: str, file: str, header: list[str] | None, expected: list[str]
+    name: str,
+    file: str,
+    header: list[str] | None,
+    expected: list[str],
+    options: ReadOptions,
 ) -> None:
     """Raise ``RawDataError`` for a blank header or a missing column."""
     if header is None:
@@ -132,10 +225,22 @@ def _check_header(
     missing = [c for c in expected if c.lower() not in {h.lower() for h in header}]
     if missing:
         hint = ""
-        if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
-            hint = " The header looks split by another delimiter: save it with commas."
-        elif any("\ufffd" in h for h in header):
-            hint = " The header is not UTF-8: save the file as UTF-8."
+        found = [
+            d for d in (",", ";", "\t", "|") if d != options.sep and d in header[0]
+        ]
+        if len(header) == 1 and found:
+            hint = (
+                f" The header looks split by another delimiter, {found[0]!r}: set "
+                f"`sep: {found[0]!r}` in the load_args of {name} (in "
+                "conf/local/catalog.yml, see docs/your-data.md), or save the file "
+                f"with {options.sep!r}."
+            )
+        elif any("\ufffd" in h or "\x00" in h for h in header):
+            hint = (
+                f" The header is not {options.encoding.upper()}: save the file as UTF-8, "
+                "or set its `encoding` in the dataset's load_args (see "
+                "docs/your-data.md)."
+            )
         raise RawDataError(
             f"{name}: {file} has no column(s) {missing}; its header is {header}. "
             f"Expected the columns {expected}.{hint}"
@@ -168,15 +273,19 @@ def _check_same_headers(
         )
 
 
-def _raw_datasets(names: set[str], catalog: Any) -> dict[str, str]:
-    """Raw CSV datasets (``<source>.raw_<table>``) among ``names``, with paths."""
+def _raw_datasets(names: set[str], catalog: Any) -> dict[str, tuple[str, dict]]:
+    """Raw CSV datasets (``<source>.raw_<table>``) among ``names``, with their
+    paths and load_args (how Spark will read them)."""
     found = {}
     for name in sorted(names):
         if ".raw_" not in name or name not in catalog:
             continue
         described = catalog.get(name)._describe()  # noqa: SLF001 - the only public view of the path
         if described.get("file_format") == "csv":
-            found[name] = str(described["filepath"])
+            found[name] = (
+                str(described["filepath"]),
+                dict(described.get("load_args") or {}),
+            )
     return found
 
 
@@ -189,7 +298,7 @@ def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
     """
     taken = [
         path
-        for path in _raw_datasets(pipeline.all_outputs(), catalog).values()
+        for path, _ in _raw_datasets(pipeline.all_outputs(), catalog).values()
         if jvm.is_file(path) or _visible(jvm.list_files(path))
     ]
     if taken:
@@ -207,24 +316,28 @@ def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
 _UNITS = {"unix": (1, 10, "seconds"), "unix_ms": (11, 13, "milliseconds")}
 
 
-def _first_value(file: str, column: str) -> str | None:
-    """The ``column`` value of the first data line of ``file`` (plain commas)."""
-    lines = jvm.read_head(file, _LINE_BYTES).decode("utf-8", "replace").splitlines()
-    header = [c.strip().strip('"').strip().lower() for c in lines[0].split(",")]
-    rows = [line for line in lines[1:] if line.strip()]
-    if column.lower() not in header or not rows:
+def _first_value(file: str, column: str, options: ReadOptions) -> str | None:
+    """The ``column`` value of the first data line of ``file`` (split on the
+    delimiter, without regard to quotes)."""
+    header, _ = _header(file, options)
+    rows = [line for line in _head_text(file, options)[0].splitlines() if line.strip()]
+    rows = rows[1:] if options.header else rows
+    if not header or column.lower() not in [h.lower() for h in header] or not rows:
         return None
-    values = rows[0].split(",")
-    index = header.index(column.lower())
-    return values[index].strip().strip('"') if index < len(values) else None
+    values = _fields(rows[0], options)
+    index = [h.lower() for h in header].index(column.lower())
+    return values[index] if index < len(values) else None
 
 
-def check_time_unit(name: str, path: str, column: str, fmt: str) -> None:
+def check_time_unit(
+    name: str, path: str, column: str, fmt: str, load_args: dict | None = None
+) -> None:
     """Raise ``RawDataError`` when unix times are not in the unit the
     ``timestamp_format`` says (milliseconds read as seconds land in the year
     40,000), with the format to set instead."""
-    files = _csv_files(path)
-    value = _first_value(files[0], column) if files else None
+    options = ReadOptions.from_load_args(load_args)
+    files = _csv_files(path, options)
+    value = _first_value(files[0], column, options) if files else None
     if fmt not in _UNITS or not value or not value.isdigit():
         return
     low, high, unit = _UNITS[fmt]
@@ -243,7 +356,9 @@ def check_time_unit(name: str, path: str, column: str, fmt: str) -> None:
     )
 
 
-def _check_generic_time_unit(name: str, path: str, catalog: Any) -> None:
+def _check_generic_time_unit(
+    name: str, path: str, load_args: dict, catalog: Any
+) -> None:
     """The time unit check of the generic source, with its configured column."""
     columns, rules = (
         f"params:data_processing.interactions.{key}" for key in ("columns", "tables")
@@ -255,14 +370,14 @@ def _check_generic_time_unit(name: str, path: str, catalog: Any) -> None:
         return
     column = ColumnsParams.model_validate(catalog.load(columns)).timestamp
     fmt = TableRules.model_validate(table).timestamp_format
-    check_time_unit(name, path, column, fmt)
+    check_time_unit(name, path, column, fmt, load_args)
 
 
 def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
     """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
-    for name, path in _raw_datasets(pipeline.inputs(), catalog).items():
-        check_raw_file(name, path, _expected(name, catalog))
-        _check_generic_time_unit(name, path, catalog)
+    for name, (path, load_args) in _raw_datasets(pipeline.inputs(), catalog).items():
+        check_raw_file(name, path, _expected(name, catalog), load_args)
+        _check_generic_time_unit(name, path, load_args, catalog)
 
 
 class RawDataHooks:

@@ -69,7 +69,7 @@ def validate_source(source: str) -> Pipeline:
                 name="summarise_data_quality",
             ),
             node(
-                summarise_files,
+                _bind(summarise_files, source=source),
                 inputs={f"{t}_checked": f"{t}_checked" for t in tables},
                 outputs="data_quality_files",
                 name="summarise_data_quality_files",

@@ -85,6 +85,13 @@ def check_rejected_share(
     per_file = "\n".join(
         f"  {f.file}: {f.rows_in} rows in = {f.accepted} accepted + {f.rejected} "
         "rejected"
+        + (
+            f" ({f.unbalanced_quotes} malformed lines with an unbalanced quote: a "
+            "quoted field with a line break; set `multiLine: true` in the load_args "
+            f"of {source}.raw_{table}, see docs/your-data.md)"
+            if getattr(f, "unbalanced_quotes", 0)
+            else ""
+        )
         for f in files.itertuples()
     )
     raise DataQualityError(

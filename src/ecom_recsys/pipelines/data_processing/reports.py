@@ -4,9 +4,10 @@ every table, and rows in = accepted + rejected for every raw file."""
 from __future__ import annotations
 
 import logging
+from functools import reduce
 
 import pandas as pd
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import AUDIT_COLUMNS
@@ -76,18 +77,74 @@ def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     )
 
 
-def summarise_files(**checked: DataFrame) -> pd.DataFrame:
-    """Rows in, accepted and rejected per raw file of every table.
+# What Spark reads in place of each byte that is not valid UTF-8 (or of the
+# dataset's encoding).
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def _invalid_text(checked: DataFrame) -> Column:
+    """True for a row with a replacement character in its text: a string column
+    (the parsed ones are numbers and dates) or the raw record of a rejected row."""
+    text = [
+        F.col(f.name)
+        for f in checked.schema.fields
+        if f.dataType.typeName() == "string"
+        and f.name not in ("reject_reason", "source_file")
+    ]
+    return reduce(lambda a, b: a | b, [c.contains(REPLACEMENT_CHARACTER) for c in text])
+
+
+def _unbalanced_quote() -> Column:
+    """True for a malformed line with an odd number of double quotes: a piece of
+    a record whose quoted field holds a line break, read line by line."""
+    raw = F.col("raw_record")
+    quotes = F.length(raw) - F.length(F.replace(raw, F.lit('"'), F.lit("")))
+    return (F.col("reject_reason") == "malformed_row") & (quotes % 2 == 1)
+
+
+def _warn_about_file(source: str, table: str, file: str, invalid: int, split: int):
+    dataset = f"{source}.raw_{table}"
+    if invalid:
+        logger.warning(
+            "%s: %s has %d row(s) with text that is not valid UTF-8 (each bad byte "
+            "is read as U+FFFD; the rows are kept, and counted in invalid_utf8 of "
+            "data_quality_files). If the file is in another encoding, set it in "
+            "the load_args of %s, e.g. `encoding: ISO-8859-1` in "
+            "conf/local/catalog.yml (see docs/your-data.md).",
+            table,
+            file,
+            invalid,
+            dataset,
+        )
+    if split:
+        logger.warning(
+            "%s: %s has %d malformed line(s) with an unbalanced quote: a quoted "
+            "field with a line break inside splits a record into several lines, "
+            "each quarantined as malformed_row. Set `multiLine: true` in the "
+            "load_args of %s to read such records whole (see docs/your-data.md).",
+            table,
+            file,
+            split,
+            dataset,
+        )
+
+
+def summarise_files(source: str = "<source>", **checked: DataFrame) -> pd.DataFrame:
+    """Rows in, accepted and rejected per raw file of every table, and two
+    warnings counted in the same pass: rows with text that is not valid UTF-8,
+    and malformed lines with an unbalanced quote.
 
     Exact duplicates are counted per table (in ``data_quality``), as a row and its
     copy may sit in two files.
 
     Args:
+        source: The source, to name its raw datasets in warnings.
         **checked: ``<table>_checked`` for every table.
 
     Returns:
-        ``table, file, rows_in, accepted, rejected``, with rows_in = accepted +
-        rejected for every file.
+        ``table, file, rows_in, accepted, rejected, invalid_utf8,
+        unbalanced_quotes``, with rows_in = accepted + rejected for every file
+        (``invalid_utf8`` rows are among them: kept, or rejected for a reason).
     """
     reports = []
     for name in sorted(checked):
@@ -99,6 +156,8 @@ def summarise_files(**checked: DataFrame) -> pd.DataFrame:
             .agg(
                 F.count(F.lit(1)).alias("rows_in"),
                 F.count(F.when(F.col("reject_reason").isNull(), 1)).alias("accepted"),
+                F.count(F.when(_invalid_text(checked[name]), 1)).alias("invalid"),
+                F.count(F.when(_unbalanced_quote(), 1)).alias("split"),
             )
             .orderBy("source_file")
             .collect()
@@ -106,7 +165,15 @@ def summarise_files(**checked: DataFrame) -> pd.DataFrame:
         for row in per_file:
             rejected = row["rows_in"] - row["accepted"]
             reports.append(
-                (table, row["source_file"], row["rows_in"], row["accepted"], rejected)
+                (
+                    table,
+                    row["source_file"],
+                    row["rows_in"],
+                    row["accepted"],
+                    rejected,
+                    row["invalid"],
+                    row["split"],
+                )
             )
             logger.info(
                 "Data quality of %s, file %s: %d rows in = %d accepted + %d rejected",
@@ -116,6 +183,18 @@ def summarise_files(**checked: DataFrame) -> pd.DataFrame:
                 row["accepted"],
                 rejected,
             )
+            _warn_about_file(
+                source, table, row["source_file"], row["invalid"], row["split"]
+            )
     return pd.DataFrame(
-        reports, columns=["table", "file", "rows_in", "accepted", "rejected"]
+        reports,
+        columns=[
+            "table",
+            "file",
+            "rows_in",
+            "accepted",
+            "rejected",
+            "invalid_utf8",
+            "unbalanced_quotes",
+        ],
     )
