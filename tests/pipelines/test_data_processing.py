@@ -300,6 +300,8 @@ def test_files_report_counts_rows_in_accepted_and_rejected_per_file(spark, tmp_p
             "rows_in": 1,
             "accepted": 1,
             "rejected": 0,
+            "invalid_utf8": 0,
+            "unbalanced_quotes": 0,
         },
         {
             "table": "events",
@@ -307,8 +309,38 @@ def test_files_report_counts_rows_in_accepted_and_rejected_per_file(spark, tmp_p
             "rows_in": 3,
             "accepted": 2,
             "rejected": 1,
+            "invalid_utf8": 0,
+            "unbalanced_quotes": 0,
         },
     ]
+
+
+def test_files_report_counts_text_not_utf8_and_split_records_and_says_what_to_do(
+    spark, tmp_path, caplog
+):
+    header = ",".join(RAW_COLUMNS)
+    good = ",".join(GOOD)
+    latin_1 = ",".join(_with(brand="nestlé"))
+    split = ",".join(_with(brand='"shiseido\njapan"'))
+    (tmp_path / "2019-Oct.csv").write_bytes(
+        f"{header}\n{good}\n{latin_1}\n{split}\n".encode("latin-1")
+    )
+    schema = ", ".join(f"{c} string" for c in [*RAW_COLUMNS, "_corrupt_record"])
+    raw = spark.read.csv(str(tmp_path), header=True, schema=schema)
+    with caplog.at_level("WARNING", logger=summarise_files.__module__):
+        report = summarise_files(
+            source="events", events_checked=check_events(raw, PARAMS)
+        )
+    # 5 lines in: the split record's two pieces are malformed; the Latin-1 row is kept
+    assert report[
+        ["rows_in", "accepted", "rejected", "invalid_utf8", "unbalanced_quotes"]
+    ].values.tolist() == [[4, 2, 2, 1, 2]]
+    assert "2019-Oct.csv has 1 row(s) with text that is not valid UTF-8" in caplog.text
+    assert "load_args of events.raw_events, e.g. `encoding: ISO-8859-1`" in caplog.text
+    assert (
+        "2019-Oct.csv has 2 malformed line(s) with an unbalanced quote" in caplog.text
+    )
+    assert "Set `multiLine: true` in the load_args of events.raw_events" in caplog.text
 
 
 def test_unix_milliseconds_are_read_with_unix_ms(spark):

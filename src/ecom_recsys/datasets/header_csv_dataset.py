@@ -21,7 +21,9 @@ class HeaderCSVDataset(SparkDatasetV2):
     pipeline can quarantine it as ``malformed_row``.
 
     The pipeline then picks its columns by name, so they may come in any order
-    and extra ones (a pandas index column) are left out.
+    and extra ones (a pandas index column) are left out. Without a header
+    (``header: false``) the columns are named by position, ``_c0, _c1, ...``;
+    ``sep``, ``encoding`` and ``multiLine`` are Spark's CSV options, passed on.
 
     Spark only detects such lines when it parses every column, so the session
     needs ``spark.sql.csv.parser.columnPruning.enabled: false`` (see
@@ -33,7 +35,7 @@ class HeaderCSVDataset(SparkDatasetV2):
           type: ecom_recsys.datasets.HeaderCSVDataset
           filepath: data/01_raw/interactions
           file_format: csv
-          load_args: {header: true, pathGlobFilter: "*.csv"}
+          load_args: {header: true, pathGlobFilter: "*.{csv,CSV,csv.gz,CSV.gz}"}
         ```
     """
 
