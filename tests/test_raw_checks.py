@@ -149,3 +149,20 @@ def test_the_header_is_decoded_with_the_datasets_encoding(spark, tmp_path):
         )
     load_args = raw_load_args("interactions.raw_interactions", encoding="ISO-8859-1")
     check_raw_file("interactions.raw_interactions", str(tmp_path), expected, load_args)
+
+
+def test_a_gzipped_single_file_beside_its_missing_path_is_named(spark, tmp_path):
+    path = tmp_path / "olist_orders_dataset.csv"
+    (tmp_path / "olist_orders_dataset.csv.gz").write_bytes(gzip.compress(b"a\n1\n"))
+    with pytest.raises(
+        RawDataError,
+        match=r"orders.raw_orders: no CSV file at \S+, but \S*/olist_orders_dataset"
+        r".csv.gz is there: decompress it \(gunzip\), or set the dataset's filepath "
+        r"to it in conf/local/catalog.yml",
+    ):
+        check_raw_file(
+            "orders.raw_orders",
+            str(path),
+            ["a"],
+            raw_load_args("orders.raw_orders"),
+        )

@@ -25,8 +25,12 @@ ALL_USERS = "all"
 # Spark's column of a CSV line that did not parse (PERMISSIVE mode).
 CORRUPT_COLUMN = "_corrupt_record"
 
-# What the quarantine keeps of a rejected row: why, from which file, its values.
-AUDIT_COLUMNS = ["reject_reason", "source_file", "raw_record"]
+# What Spark reads in place of each byte that is not valid in the file's encoding.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+# What the quarantine keeps of a rejected row: why, from which file, its values,
+# and whether its text held bytes that are not valid UTF-8 (or the set encoding).
+AUDIT_COLUMNS = ["reject_reason", "source_file", "raw_record", "invalid_utf8"]
 
 # Models and baselines: the `model` column of ranking_metrics.
 ALS_MODEL = "als"

@@ -21,8 +21,6 @@ from ecom_recsys.spark import jvm
 
 logger = logging.getLogger(__name__)
 
-_BLANK = frozenset(b" \t\r\n")
-
 
 class RawDataError(RuntimeError):
     """A raw input file is missing, empty or has the wrong columns."""
@@ -157,11 +155,11 @@ def _archives(path: str) -> list[str]:
     """Compressed files beside a missing raw file, or in a folder with no file
     Spark reads: zip archives (as Kaggle ships them) and the file gzipped."""
     folder = _folder(path)
-    names = (path + ".gz", path + ".zip") if path.lower().endswith(".csv") else ()
+    gzipped = path + ".gz" if path.lower().endswith(".csv") else None
     return [
         f
         for f in _visible(jvm.list_files(folder))
-        if f.lower().endswith(".zip") or any(f.endswith(n) for n in names)
+        if f.lower().endswith(".zip") or (gzipped and f.endswith(gzipped))
     ]
 
 
@@ -172,7 +170,8 @@ def _archive_advice(name: str, path: str) -> str | None:
     zips = [f for f in archives if f.lower().endswith(".zip")]
     if zips:
         return (
-            f"{name}: no CSV file at {path}, and {', '.join(zips)} is a zip archive, "
+            f"{name}: no CSV file at {path}, and {', '.join(zips)} "
+            f"{'is a zip archive' if len(zips) == 1 else 'are zip archives'}, "
             f"which Spark cannot read: unzip it into {_folder(path)} (the CSV "
             "files go directly in that folder; the archive may stay)."
         )

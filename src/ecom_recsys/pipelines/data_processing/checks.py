@@ -10,11 +10,17 @@ in ``parameters_data_processing.yml`` (typed by ``ecom_recsys.params``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import CORRUPT_COLUMN, PRODUCT_ID, USER_ID
+from ecom_recsys.names import (
+    CORRUPT_COLUMN,
+    PRODUCT_ID,
+    REPLACEMENT_CHARACTER,
+    USER_ID,
+)
 from ecom_recsys.params import ColumnsParams, TableRules
 
 
@@ -72,6 +78,18 @@ def _parse(raw: DataFrame, schema: dict[str, str], rules: TableRules) -> DataFra
         F.col(CORRUPT_COLUMN),
         F.input_file_name().alias("source_file"),
         *[F.col(c) for c in schema],
+        # Flagged while the raw text is at hand: the reports then read one
+        # boolean column instead of every text column again.
+        F.coalesce(
+            reduce(
+                lambda a, b: a | b,
+                [
+                    F.col(c).contains(REPLACEMENT_CHARACTER)
+                    for c in [*schema, CORRUPT_COLUMN]
+                ],
+            ),
+            F.lit(False),
+        ).alias("invalid_utf8"),
     )
     return trimmed.select(
         "*",
@@ -134,7 +152,9 @@ def check_rows(raw: DataFrame, rules: TableRules, schema: dict[str, str]) -> Dat
     Returns:
         The typed columns, ``reject_reason`` (null for good rows) and, for rejected
         rows only, ``raw_record`` (the raw values as JSON, or the raw line when it
-        was malformed); ``source_file`` (the raw file) for every row.
+        was malformed); ``source_file`` (the raw file) and ``invalid_utf8`` (its
+        text held U+FFFD: bytes not valid in the file's encoding, kept so) for
+        every row.
     """
     raw_record = F.coalesce(
         F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in schema]))
@@ -147,6 +167,7 @@ def check_rows(raw: DataFrame, rules: TableRules, schema: dict[str, str]) -> Dat
             "reject_reason",
             "source_file",
             F.when(F.col("reject_reason").isNotNull(), raw_record).alias("raw_record"),
+            "invalid_utf8",
         )
     )
 

@@ -4,7 +4,6 @@ every table, and rows in = accepted + rejected for every raw file."""
 from __future__ import annotations
 
 import logging
-from functools import reduce
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame
@@ -77,23 +76,6 @@ def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     )
 
 
-# What Spark reads in place of each byte that is not valid UTF-8 (or of the
-# dataset's encoding).
-REPLACEMENT_CHARACTER = "\ufffd"
-
-
-def _invalid_text(checked: DataFrame) -> Column:
-    """True for a row with a replacement character in its text: a string column
-    (the parsed ones are numbers and dates) or the raw record of a rejected row."""
-    text = [
-        F.col(f.name)
-        for f in checked.schema.fields
-        if f.dataType.typeName() == "string"
-        and f.name not in ("reject_reason", "source_file")
-    ]
-    return reduce(lambda a, b: a | b, [c.contains(REPLACEMENT_CHARACTER) for c in text])
-
-
 def _unbalanced_quote() -> Column:
     """True for a malformed line with an odd number of double quotes: a piece of
     a record whose quoted field holds a line break, read line by line."""
@@ -156,7 +138,7 @@ def summarise_files(source: str = "<source>", **checked: DataFrame) -> pd.DataFr
             .agg(
                 F.count(F.lit(1)).alias("rows_in"),
                 F.count(F.when(F.col("reject_reason").isNull(), 1)).alias("accepted"),
-                F.count(F.when(_invalid_text(checked[name]), 1)).alias("invalid"),
+                F.count(F.when(F.col("invalid_utf8"), 1)).alias("invalid"),
                 F.count(F.when(_unbalanced_quote(), 1)).alias("split"),
             )
             .orderBy("source_file")
