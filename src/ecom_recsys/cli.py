@@ -27,8 +27,9 @@ LOG_FILE = Path("logs") / "run.log"
 logger = logging.getLogger(__name__)
 
 
-def _log_file() -> Path | None:
-    """Send the run's log (INFO and up) to ``<project>/logs/run.log`` too."""
+def _log_file() -> tuple[Path, logging.Handler] | None:
+    """Send the run's log (INFO and up) to ``<project>/logs/run.log`` too; None
+    when that file cannot be opened (the terminal still gets the message)."""
     project = find_kedro_project(Path.cwd()) or Path.cwd()
     path = Path(os.environ.get("ECOM_RECSYS_RUN_LOG") or project / LOG_FILE)
     try:
@@ -37,7 +38,7 @@ def _log_file() -> Path | None:
             path, maxBytes=10 * 2**20, backupCount=3, encoding="utf-8"
         )
     except OSError:
-        return None  # a read-only project: the terminal still gets the message
+        return None
     handler.setLevel(logging.INFO)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,7 +47,13 @@ def _log_file() -> Path | None:
     # the trace of a failure goes to the file only, not to the terminal
     logger.addHandler(handler)
     logger.propagate = False
-    return path
+    return path, handler
+
+
+def _close(handler: logging.Handler) -> None:
+    logging.getLogger().removeHandler(handler)
+    logger.removeHandler(handler)
+    handler.close()
 
 
 @click.group(name="ecom_recsys")
@@ -58,15 +65,19 @@ def cli() -> None:
 @click.pass_context
 def run(ctx: click.Context, **kwargs):
     """Kedro's ``run``; a file-level failure ends in one line (trace in the log)."""
-    log_file = _log_file()
+    log = _log_file()
     try:
         return ctx.invoke(kedro_run.callback, **kwargs)
     except Exception as error:
-        logger.error("The run failed", exc_info=error)
+        if log is not None:
+            logger.error("The run failed", exc_info=error)
         line = explain(error)
         if line is None:
             raise
-        if log_file is not None:
-            line += f" (Full trace: {log_file}.)"
+        if log is not None:
+            line += f" (Full trace: {log[0]}.)"
         click.secho(line, fg="red", err=True)
         ctx.exit(1)
+    finally:
+        if log is not None:
+            _close(log[1])
