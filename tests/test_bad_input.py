@@ -22,7 +22,10 @@ import pytest
 from kedro.config import OmegaConfigLoader
 
 from ecom_recsys.params import ParameterError
-from ecom_recsys.pipelines.data_processing.quarantine import DataQualityError
+from ecom_recsys.pipelines.data_processing.quarantine import (
+    DataQualityError,
+    TimestampFormatError,
+)
 from ecom_recsys.raw_checks import RawDataError
 from ecom_recsys.schemas import OLIST_FILES, SCHEMAS
 from tests.conftest import PROJECT_PATH, make_project, run
@@ -606,6 +609,25 @@ CASES = [
         r"max_rejected_share=0.05.*unparseable:event_time: 3\n"
         r"By file:\n  \S*/2019-Oct.csv: 23 rows in = 20 accepted \+ 3 rejected",
         written=quarantine_and_report_of_the_stopped_run,
+    ),
+    BadInput(
+        # issue 14, item 9: a whole file in another timestamp format ends in one
+        # line naming the file, the column, the format and the parameter
+        "timestamps-of-a-whole-file-in-another-format",
+        raises=TimestampFormatError,
+        setup=events_file(
+            *(
+                good_line(i).replace(
+                    f"2019-10-{1 + i:02d} 10:00:00 UTC", f"{1 + i:02d}/10/2019 10:00"
+                )
+                for i in range(GOOD_ROWS)
+            )
+        ),
+        error=r"(?s)20 of 20 rows \(100.00%\) were rejected.*\n\S*/2019-Oct\.csv: no "
+        r"value of column 'event_time' is a time in the format "
+        r"'yyyy-MM-dd HH:mm:ss z' \(e\.g\. '01/10/2019 10:00'\): set "
+        r"data_processing\.events\.tables\.events\.timestamp_format in "
+        r"conf/base/parameters_data_processing\.yml[^\n]*$",
     ),
 ]
 

@@ -165,3 +165,39 @@ def test_from_nodes_resumes_and_ends_with_the_same_results(project):
     after = _snapshot(project)
     assert after[0] == before[0]
     pd.testing.assert_frame_equal(after[1], before[1])
+
+
+def _catalog_exists(project: dict[str, Path], name: str) -> bool:
+    bootstrap_project(PROJECT_PATH)
+    with KedroSession.create(
+        project_path=PROJECT_PATH, env="test", conf_source=str(project["conf"])
+    ) as session:
+        return session.load_context().catalog.exists(name)
+
+
+def test_a_bi_export_a_kill_left_empty_is_rerun_by_only_missing_outputs(project):
+    """Issue 14, item 2: a kill during the BI recommendations export left the
+    folder empty (plain Spark deletes it before writing), and
+    ``--only-missing-outputs`` crashed with UNABLE_TO_INFER_SCHEMA."""
+    reporting = project["data"] / f"08_reporting/{SOURCE}"
+    bi = reporting / "bi/recommendations"
+    rows = sorted(
+        line for p in bi.glob("part-*.csv") for line in p.read_text().splitlines()
+    )
+    untouched = (reporting / "bi/products/_SUCCESS").stat().st_mtime_ns
+    # as the kill left it: the folder emptied, a staged copy never committed
+    shutil.rmtree(bi)
+    bi.mkdir()
+    half = reporting / "bi/.recommendations.staging-1-x"
+    half.mkdir()
+    (half / "part-00000.csv").write_text("user_id\n")
+    assert not _catalog_exists(project, f"{SOURCE}.bi_recommendations")
+
+    run(project, "__default__", [SOURCE], only_missing_outputs=True)
+
+    assert (bi / "_SUCCESS").exists()
+    assert rows == sorted(
+        line for p in bi.glob("part-*.csv") for line in p.read_text().splitlines()
+    )
+    assert not half.exists()  # the leftover is removed, never read
+    assert (reporting / "bi/products/_SUCCESS").stat().st_mtime_ns == untouched

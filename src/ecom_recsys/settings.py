@@ -3,6 +3,7 @@
 from kedro.config import OmegaConfigLoader
 from omegaconf.resolvers import oc
 
+from ecom_recsys.faults import OutputFolderHooks
 from ecom_recsys.hooks import NodeTimingHooks
 from ecom_recsys.raw_checks import RawDataHooks
 from ecom_recsys.run_lock import RunLockHooks
@@ -10,7 +11,8 @@ from ecom_recsys.spark.session import SparkHooks
 from ecom_recsys.versions import VersionHooks
 
 # Spark first (after_context_created). Before the run (hooks registered later
-# run first): the data root's lock, then the raw file checks. Old versions of
+# run first): the output folders are writable, the data root's lock, then the
+# raw file checks. Old versions of
 # outputs are pruned after a successful run; every node's wall time is logged
 # (and read by the benchmark).
 HOOKS = (
@@ -19,6 +21,7 @@ HOOKS = (
     VersionHooks(),
     NodeTimingHooks(),
     RunLockHooks(),
+    OutputFolderHooks(),
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Any
+from uuid import uuid4
 
 from kedro.io.core import DatasetError, VersionNotFoundError
 from kedro_datasets._utils.databricks_utils import to_spark_path
@@ -14,8 +18,13 @@ from pyspark.sql import DataFrame
 from ecom_recsys.spark import jvm
 from ecom_recsys.versions import newest_version_complete
 
+logger = logging.getLogger(__name__)
+
 # Spark's job commit writes this marker after every part file is in place.
 SUCCESS_MARKER = "_SUCCESS"
+# Siblings of a folder replaced in place: the new copy while Spark writes it,
+# and the previous copy during the swap (hidden names: no reader lists them).
+STAGING, ASIDE = "staging", "previous"
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)?")
@@ -37,6 +46,72 @@ def spark_glob(protocol: str, pattern: str) -> list[str]:
     return [without_scheme(p) for p in jvm.glob(to_spark_path(protocol, pattern))]
 
 
+def sibling(path: str, kind: str) -> str:
+    """A new hidden sibling of the folder ``path``: ``<parent>/.<name>.<kind>-<id>``."""
+    parent, _, name = path.rstrip("/").rpartition("/")
+    return f"{parent}/.{name}.{kind}-{time.time_ns()}-{uuid4().hex[:8]}"
+
+
+def _siblings(path: str, kind: str) -> list[str]:
+    """The ``kind`` siblings of ``path`` that earlier saves left, oldest name first."""
+    parent, _, name = path.rstrip("/").rpartition("/")
+    prefix = f".{name}.{kind}-"
+    return [
+        f for f in jvm.list_folders(parent) if f.rsplit("/", 1)[-1].startswith(prefix)
+    ]
+
+
+def _committed_folder(path: str) -> bool:
+    return jvm.exists(f"{path}/{SUCCESS_MARKER}")
+
+
+def swap_in(new: str, target: str) -> None:
+    """Put the committed folder ``new`` at ``target``, replacing what is there.
+
+    The previous copy is renamed aside, ``new`` renamed in, and then the
+    previous copy deleted. Killed at any moment, this leaves the previous
+    complete copy at ``target``, or the new one, or (between the two renames)
+    both beside it as hidden siblings, which ``recover`` puts back.
+    """
+    aside = sibling(target, ASIDE)
+    if jvm.exists(target):
+        jvm.rename(target, aside)
+    try:
+        jvm.rename(new, target)
+    except OSError:
+        if jvm.exists(aside) and not jvm.exists(target):
+            jvm.rename(aside, target)
+        raise
+    jvm.delete(aside, recursive=True)
+
+
+def recover(target: str) -> None:
+    """Finish a swap a kill cut between its two renames: when nothing is at
+    ``target``, put back the newest committed staged copy (the save had
+    finished), else the newest committed previous copy."""
+    if jvm.exists(target):
+        return
+    for kind in (STAGING, ASIDE):
+        for candidate in reversed(_siblings(target, kind)):
+            if _committed_folder(candidate):
+                logger.warning(
+                    "Restoring %s from %s, left by a run stopped while it replaced it",
+                    target,
+                    candidate,
+                )
+                jvm.rename(candidate, target)
+                return
+
+
+def remove_leftovers(target: str, keep: str | None = None) -> None:
+    """Delete the staging and previous copies of ``target`` that killed or
+    failed saves left (never read; one run at a time holds the data root)."""
+    for kind in (STAGING, ASIDE):
+        for leftover in _siblings(target, kind):
+            if leftover != keep:
+                jvm.delete(leftover, recursive=True)
+
+
 class CommittedSparkDataset(SparkDatasetV2):
     """``spark.SparkDatasetV2`` that ignores folders a killed run left half-written.
 
@@ -51,7 +126,15 @@ class CommittedSparkDataset(SparkDatasetV2):
       stays the latest until a new one is complete; ``exists()`` is true only
       when the *newest* version folder is committed, so a version a killed run
       left half-written makes ``--only-missing-outputs`` rerun its node;
-    - loading an uncommitted folder says what happened and what to run.
+    - loading an uncommitted folder says what happened and what to run;
+    - a folder replaced in place (not versioned, ``mode: overwrite``, no
+      ``partitionBy``) keeps its previous complete copy until the new one is
+      committed: Spark writes a hidden sibling (``.<name>.staging-<id>``), and
+      only once that has its ``_SUCCESS`` is it swapped in (``swap_in``). Plain
+      Spark deletes the folder *before* writing, so a kill or a failure (a full
+      disk) mid-write would leave nothing. A kill during the swap's two
+      renames is finished by the next ``exists()``, ``load()`` or ``save()``
+      (``recover``); leftovers of failed saves are deleted by the next save.
 
     Works on every Hadoop file system Spark writes to (local, HDFS, S3A, ABFS).
 
@@ -71,8 +154,51 @@ class CommittedSparkDataset(SparkDatasetV2):
         super().__init__(**kwargs)
         self._exists_function = partial(committed, self._protocol)
         self._glob_function = partial(spark_glob, self._protocol)
+        self._staging: str | None = None
+
+    def _staged(self) -> bool:
+        """True when a save replaces the folder in place (see the class docstring)."""
+        return (
+            self._version is None
+            and str(self._save_args.get("mode", "")).lower() == "overwrite"
+            and not self._save_args.get("partitionBy")
+        )
+
+    def _target(self) -> str:
+        return to_spark_path(self._protocol, str(self._filepath))
+
+    def _get_save_path(self) -> PurePosixPath:
+        if self._staging is not None:
+            return PurePosixPath(without_scheme(self._staging))
+        return super()._get_save_path()
+
+    def _save(self, data: DataFrame) -> None:
+        if not self._staged():
+            super()._save(data)
+            return
+        target = self._target()
+        recover(target)
+        self._staging = sibling(target, STAGING)
+        try:
+            super()._save(data)
+            if not _committed_folder(self._staging):
+                raise DatasetError(
+                    f"Spark wrote {self._staging} without {SUCCESS_MARKER}: "
+                    f"{target} is left as it was."
+                )
+            swap_in(self._staging, target)
+        except BaseException:
+            # the previous copy stays; free the space the new one took
+            if jvm.exists(self._staging):
+                jvm.delete(self._staging, recursive=True)
+            raise
+        finally:
+            self._staging = None
+        remove_leftovers(target)
 
     def _load(self) -> DataFrame:
+        if self._staged():
+            recover(self._target())
         path = str(self._get_load_path())
         if not committed(self._protocol, path):
             raise DatasetError(
@@ -85,6 +211,8 @@ class CommittedSparkDataset(SparkDatasetV2):
     def _exists(self) -> bool:
         if self._version is not None and self._version.load is None:
             return newest_version_complete(self)
+        if self._staged():
+            recover(self._target())
         try:
             return committed(self._protocol, str(self._get_load_path()))
         except VersionNotFoundError:

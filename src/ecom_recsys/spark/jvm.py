@@ -116,6 +116,23 @@ def delete(path: str, recursive: bool = False) -> bool:
     return bool(fs.delete(jpath, recursive))
 
 
+@_io
+def rename(source: str, target: str) -> None:
+    """Rename ``source`` to ``target`` (a file or a folder; atomic on a local or
+    HDFS file system, a copy and delete on object stores). ``target`` must not
+    exist: Hadoop would move a folder *into* an existing folder.
+
+    Raises:
+        OSError: When the file system refused (Hadoop returns false for that).
+    """
+    fs, jsource = _fs(source)
+    _, jtarget = _fs(target)
+    if fs.exists(jtarget):
+        raise FileExistsError(f"Could not rename {source} to {target}: it exists")
+    if not fs.rename(jsource, jtarget):
+        raise OSError(f"Could not rename {source} to {target}")
+
+
 def als_model_with_items(
     model: ALSModel, item_factors: DataFrame, block_size: int
 ) -> ALSModel:

@@ -38,13 +38,14 @@ def validate_table(table: str, schema: dict[str, str], source: str) -> Pipeline:
             # The gate: it reads the reports, so the quarantine and the reports
             # of this run are written before it can stop the run.
             node(
-                _bind(select_clean, table=table, source=source),
-                [
-                    f"{table}_checked",
-                    "data_quality",
-                    "data_quality_files",
-                    "params:max_rejected_share",
-                ],
+                _bind(select_clean, table=table, source=source, schema=schema),
+                {
+                    "checked": f"{table}_checked",
+                    "data_quality": "data_quality",
+                    "data_quality_files": "data_quality_files",
+                    "max_rejected_share": "params:max_rejected_share",
+                    "rules": f"params:tables.{table}",
+                },
                 f"{table}_clean",
                 name=f"clean_{table}",
             ),

@@ -3,6 +3,8 @@ run stopped before any later stage reads a table that rejected too much."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -12,6 +14,61 @@ from ecom_recsys.names import AUDIT_COLUMNS
 
 class DataQualityError(RuntimeError):
     """Raised when too large a share of a table's rows is rejected."""
+
+
+class TimestampFormatError(DataQualityError):
+    """A whole file failed the timestamp format: ``hint`` says which file,
+    column, format and parameter (the message's last line)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(f"{message}\n{hint}")
+        self.hint = hint
+
+
+def timestamp_format_hint(
+    checked: DataFrame,
+    schema: dict[str, str],
+    timestamp_format: str,
+    table: str,
+    source: str,
+) -> str | None:
+    """One line when every row of a file failed to parse a timestamp column:
+    a format that does not match the file, rather than bad rows."""
+    columns = [c for c, t in schema.items() if t == "timestamp"]
+    if not columns:
+        return None
+    reason = F.col("reject_reason")
+    per_file = (
+        checked.groupBy("source_file")
+        .agg(
+            F.count(F.lit(1)).alias("_rows"),
+            *[
+                F.first(
+                    F.get_json_object("raw_record", f"$.{c}"), ignorenulls=True
+                ).alias(f"_example_{c}")
+                for c in columns
+            ],
+            *[
+                F.sum((reason == f"unparseable:{c}").cast("int")).alias(c)
+                for c in columns
+            ],
+        )
+        .orderBy("source_file")
+        .collect()
+    )
+    for row in per_file:
+        for column in columns:
+            if row["_rows"] and row[column] == row["_rows"]:
+                example = str(row[f"_example_{column}"] or "")[:40]
+                return (
+                    f"{row['source_file']}: no value of column '{column}' is a time in "
+                    f"the format '{timestamp_format}' (e.g. '{example}'): set "
+                    f"data_processing.{source}.tables.{table}.timestamp_format in "
+                    "conf/base/parameters_data_processing.yml to the file's format "
+                    "(a Spark datetime pattern such as 'dd/MM/yyyy HH:mm', or unix / "
+                    "unix_ms)."
+                )
+    return None
 
 
 def select_rejected(checked: DataFrame) -> DataFrame:
@@ -26,6 +83,8 @@ def select_clean(
     max_rejected_share: float,
     table: str = "table",
     source: str = "<source>",
+    rules: Any = None,
+    schema: dict[str, str] | None = None,
 ) -> DataFrame:
     """Accepted rows, typed, with exact duplicate rows removed.
 
@@ -41,8 +100,26 @@ def select_clean(
         DataQualityError: With the report's counts per reason and per file, and
             where the quarantine and the reports are.
     """
+    try:
+        check_rejected_share(
+            data_quality, data_quality_files, max_rejected_share, table, source
+        )
+    except DataQualityError as error:
+        if rules is None or schema is None:
+            raise
+        timestamp_format = (
+            rules.get("timestamp_format")
+            if isinstance(rules, dict)
+            else rules.timestamp_format
+        )
+        hint = timestamp_format_hint(
+            checked, schema, str(timestamp_format), table, source
+        )
+        if hint is None:
+            raise
+        raise TimestampFormatError(str(error), hint) from None
     others = sorted(set(data_quality["table"]) - {table})
-    for name in [table, *others]:
+    for name in others:
         check_rejected_share(
             data_quality, data_quality_files, max_rejected_share, name, source
         )
