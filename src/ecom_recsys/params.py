@@ -63,6 +63,9 @@ class TableRules(Params):
     allowed: dict[str, list[Any]] = {}
     non_negative: list[str] = []
     unique: list[str] = []
+    # times that cannot lie after the run (an event, not a planned date): a row
+    # dated later than the run's day is quarantined as future:<column>
+    not_future: list[str] = []
     # "unix" (seconds since 1970), "unix_ms" (milliseconds) or a Spark pattern
     timestamp_format: str = "yyyy-MM-dd HH:mm:ss"
 
