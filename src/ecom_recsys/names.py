@@ -33,7 +33,12 @@ ALS_MODEL = "als"
 POPULARITY = "popularity"
 RECENT_POPULARITY = "recent_popularity"
 RANDOM = "random"
+OWN_HISTORY = "own_history"
+HYBRID = "hybrid"  # own history first, then ALS
 BASELINE = POPULARITY  # the baseline every model is compared with
+# The simple alternatives a shop could use instead of a model: the served
+# model must beat each of them on validation (a tie goes to the baseline).
+BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY)
 
 # Where a served product came from: the `source` column of served lists,
 # ``segment:<group>`` for a segment's popular products.

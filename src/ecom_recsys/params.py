@@ -283,8 +283,24 @@ class BaselineParams(Params):
     seed: int = 42
 
 
+class ServingParams(Params):
+    """What to serve: every candidate (ALS, the hybrids, the baselines) scored
+    on the validation period, the best one served (a baseline on a tie)."""
+
+    # off: serve ALS whatever validation says
+    choose_on_validation: bool = True
+    # hybrids tried: this many of the user's own products first, then ALS
+    history_slots: list[Annotated[int, Field(ge=1)]] = Field(
+        default=[2, 5], min_length=1
+    )
+    # warn when the exclusion removes more than this share of the validation
+    # truth (what users come back to)
+    max_excluded_truth: float = Field(default=0.5, ge=0, le=1)
+
+
 class Modeling(_Group):
     als: ALSParams = ALSParams()
+    serving: ServingParams = ServingParams()
     recommend: RecommendParams = RecommendParams()
     evaluation: EvaluationParams = EvaluationParams()
     tuning: TuningParams = TuningParams()

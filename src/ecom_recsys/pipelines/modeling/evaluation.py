@@ -32,6 +32,7 @@ def evaluate_recommendations(
     evaluation: EvaluationParams,
     model: ALSModel | None = None,
     als_params: dict[str, Any] | None = None,
+    served_model: dict[str, Any] | None = None,
     **recommendations: DataFrame,
 ) -> pd.DataFrame:
     """Score each model's top-K on the test period with Spark's RankingEvaluator.
@@ -58,11 +59,14 @@ def evaluate_recommendations(
         model: The fitted ALS model (for the RMSE in explicit mode).
         als_params: The ALS parameters the model was fitted with
             (``best_als_params``): explicit feedback adds the RMSE.
+        served_model: The choice made on validation (``selection``): its
+            ``model`` is marked ``served``.
         **recommendations: ``user_idx, item_idx, rank`` per model name.
 
     Returns:
         One row per model and metric: ``model, metric, k, value,
-        users_evaluated, users_cold``.
+        users_evaluated, users_cold``, and ``served`` (the served model's rows)
+        when ``served_model`` is given.
     """
     k = evaluation.k
     truth = _truth(test)
@@ -82,6 +86,8 @@ def evaluate_recommendations(
     if model is not None and explicit:
         rmse, n_pairs = _rmse(model, test)
         result.loc[len(result)] = [ALS_MODEL, "rmse", k, rmse, n_pairs, 0]
+    if served_model is not None:
+        result["served"] = result["model"] == served_model["model"]
     _log_ndcg(result, k, n_evaluated, n_test_users - n_evaluated)
     return result
 

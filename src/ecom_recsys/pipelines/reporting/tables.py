@@ -23,6 +23,7 @@ METRIC_COLUMNS = [
     "lift_vs_popularity",
     "users_evaluated",
     "users_cold",
+    "served",
 ]
 
 # Digits of a share (a fraction of a whole) in the summary tables.
@@ -67,13 +68,16 @@ def _with_products(
 
 
 def build_model_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Metrics table with each model's relative lift over the popularity baseline.
+    """Metrics table with each model's relative lift over the popularity baseline,
+    and which model is served (chosen on validation).
 
     ``lift_vs_popularity = value / baseline_value - 1`` (empty for the baseline
     itself, and when the baseline scored 0).
     """
     baseline = metrics[metrics["model"] == BASELINE].set_index("metric")["value"]
     table = metrics.copy()
+    if "served" not in table:  # metrics of a run from before the choice
+        table["served"] = False
     base = table["metric"].map(baseline)
     table["lift_vs_popularity"] = (table["value"] / base - 1).where(
         (table["model"] != BASELINE) & (base > 0)
