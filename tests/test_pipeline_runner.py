@@ -87,10 +87,15 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     assert isinstance(metrics, pd.DataFrame)
     assert sorted(set(metrics["model"])) == [
         "als",
+        "hybrid",
+        "own_history",
         "popularity",
         "random",
         "recent_popularity",
     ]
+    # one model is served: the one validation chose
+    served = set(metrics.loc[metrics["served"], "model"])
+    assert served == {catalog["events.served_model"].load()["model"]}
     assert sorted(set(metrics["metric"])) == [
         "coverage",
         "long_tail_share",

@@ -35,6 +35,7 @@ RECENT_POPULARITY = "recent_popularity"
 RANDOM = "random"
 OWN_HISTORY = "own_history"
 HYBRID = "hybrid"  # own history first, then ALS
+GLOBAL_MEAN = "global_mean"  # predicts the mean training rating (beside ALS's RMSE)
 BASELINE = POPULARITY  # the baseline every model is compared with
 # The simple alternatives a shop could use instead of a model: the served
 # model must beat each of them on validation (a tie goes to the baseline).

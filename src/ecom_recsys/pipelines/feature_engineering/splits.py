@@ -237,3 +237,16 @@ def build_validation(
 ) -> DataFrame:
     """Ground truth for hyperparameter search: the validation period."""
     return _truth(interactions, user_index, product_index, evaluation, VALIDATION)
+
+
+def build_test_ratings(
+    interactions: DataFrame, user_index: DataFrame, product_index: DataFrame
+) -> DataFrame:
+    """Every rated test pair, relevant or not (``user_idx, item_idx, rating``):
+    the RMSE of explicit ALS is measured on all of them."""
+    if "rating" not in interactions.columns:
+        interactions = interactions.withColumn("rating", F.lit(None).cast("double"))
+    rated = interactions.where((F.col("period") == TEST) & F.col("rating").isNotNull())
+    return _with_indices(rated, user_index, product_index).select(
+        "user_idx", "item_idx", "rating"
+    )

@@ -172,6 +172,7 @@ SHARED = Pipeline(
                 "model": "als_model",
                 "als_params": "best_als_params",
                 "served_model": "served_model",
+                "test_ratings": "test_ratings",
                 ALS_MODEL: "als_recommendations",
                 HYBRID: "hybrid_recommendations",
                 OWN_HISTORY: "own_history_recommendations",
