@@ -41,6 +41,11 @@ BASELINE = POPULARITY  # the baseline every model is compared with
 # model must beat each of them on validation (a tie goes to the baseline).
 BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY)
 
+# Evaluation protocols: the `protocol` column of the metrics. CONFIGURED: the
+# configured truth and exclusions; NEW_ITEMS: truth only products new to the
+# user, lists exclude everything the user has seen.
+CONFIGURED, NEW_ITEMS = "configured", "new_items"
+
 # Where a served product came from: the `source` column of served lists,
 # ``segment:<group>`` for a segment's popular products.
 FROM_MODEL = "model"

@@ -13,8 +13,8 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALS_MODEL, GLOBAL_MEAN, ITEM, USER
-from ecom_recsys.params import EvaluationParams
+from ecom_recsys.names import ALS_MODEL, CONFIGURED, GLOBAL_MEAN, ITEM, NEW_ITEMS, USER
+from ecom_recsys.params import EvaluationParams, RecommendParams
 
 logger = logging.getLogger(__name__)
 
@@ -252,3 +252,30 @@ def _log_ndcg(result: pd.DataFrame, k: int, n_evaluated: int, n_cold: int) -> No
         n_cold,
         ", ".join(f"{name} {value:.4f}" for name, value in ndcg.items()),
     )
+
+
+def seen_excluded(recommend: RecommendParams) -> RecommendParams:
+    """The recommend settings of the new-items protocol: everything seen excluded."""
+    return recommend.model_copy(update={"exclude": "seen"})
+
+
+def new_items_truth(test: DataFrame, train: DataFrame) -> DataFrame:
+    """The test truth without the products each user already had in training:
+    the ground truth of the new-items protocol."""
+    return test.join(train.select(USER, ITEM), [USER, ITEM], "left_anti")
+
+
+def label_protocols(configured: pd.DataFrame, new_items: pd.DataFrame) -> pd.DataFrame:
+    """One metrics table with a ``protocol`` column (after ``model``):
+    ``configured`` (the configured truth and exclusions) and ``new_items``."""
+    tables = [
+        table.assign(protocol=name)
+        for name, table in ((CONFIGURED, configured), (NEW_ITEMS, new_items))
+    ]
+    result = pd.concat(tables, ignore_index=True)
+    columns = [
+        "model",
+        "protocol",
+        *[c for c in result if c not in ("model", "protocol")],
+    ]
+    return result[columns]

@@ -21,7 +21,12 @@ from .baselines import (
     recommend_popular,
     recommend_random,
 )
-from .evaluation import evaluate_recommendations
+from .evaluation import (
+    evaluate_recommendations,
+    label_protocols,
+    new_items_truth,
+    seen_excluded,
+)
 from .history import recommend_own_history
 from .selection import choose_served_model, recommend_chosen_hybrid, recommend_served
 from .serving import serve_recommendations
@@ -180,8 +185,77 @@ SHARED = Pipeline(
                 RECENT_POPULARITY: "recent_popularity_recommendations",
                 RANDOM: "random_recommendations",
             },
-            outputs="ranking_metrics",
+            outputs="configured_metrics",
             name="evaluate_recommendations",
+        ),
+    ]
+)
+
+# The new-items protocol: truth only products new to the user, every list with
+# everything seen excluded (own history is then popularity, the hybrid ALS).
+NEW_ITEMS_LISTS = {
+    ALS_MODEL: "new_items_als_recommendations",
+    POPULARITY: "new_items_popularity_recommendations",
+    RECENT_POPULARITY: "new_items_recent_popularity_recommendations",
+    RANDOM: "new_items_random_recommendations",
+}
+NEW_ITEMS = Pipeline(
+    [
+        node(
+            seen_excluded,
+            "params:recommend",
+            "new_items_recommend",
+            name="exclude_seen",
+        ),
+        node(
+            new_items_truth,
+            ["test", "train"],
+            "new_items_test",
+            name="build_new_items_test",
+        ),
+        node(
+            recommend_als,
+            ["als_model", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[ALS_MODEL],
+            name="recommend_als_new_items",
+        ),
+        node(
+            recommend_popular,
+            ["popular_items", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[POPULARITY],
+            name="recommend_popular_new_items",
+        ),
+        node(
+            recommend_popular,
+            ["recent_popular_items", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[RECENT_POPULARITY],
+            name="recommend_recent_popular_new_items",
+        ),
+        node(
+            recommend_random,
+            ["train", "new_items_recommend", "params:baselines", "new_items_test"],
+            NEW_ITEMS_LISTS[RANDOM],
+            name="recommend_random_new_items",
+        ),
+        node(
+            evaluate_recommendations,
+            inputs={
+                "train": "train",
+                "test": "new_items_test",
+                "evaluation": "params:evaluation",
+                "served_model": "served_model",
+                **NEW_ITEMS_LISTS,
+                HYBRID: NEW_ITEMS_LISTS[ALS_MODEL],
+                OWN_HISTORY: NEW_ITEMS_LISTS[POPULARITY],
+            },
+            outputs="new_items_metrics",
+            name="evaluate_new_items",
+        ),
+        node(
+            label_protocols,
+            ["configured_metrics", "new_items_metrics"],
+            "ranking_metrics",
+            name="label_protocols",
         ),
         node(
             group_popular_items,
@@ -209,4 +283,4 @@ SHARED = Pipeline(
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Modeling for every source."""
-    return for_sources("modeling", SHARED)
+    return for_sources("modeling", SHARED + NEW_ITEMS)
