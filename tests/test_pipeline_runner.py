@@ -67,6 +67,7 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         {
             "events.raw_events": MemoryDataset(raw),
             "events.als_model": ALSModelDataset(filepath=str(tmp_path / "als")),
+            "events.validation_als_model": MemoryDataset(copy_mode="assign"),
             # model_metrics feeds a chart, data_quality the gate of the clean
             # table: a file keeps each after the run.
             "events.model_metrics": CSVDataset(
@@ -87,10 +88,16 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     assert isinstance(metrics, pd.DataFrame)
     assert sorted(set(metrics["model"])) == [
         "als",
+        "hybrid",
+        "own_history",
         "popularity",
         "random",
         "recent_popularity",
     ]
+    # one model is served (the one validation chose), in both protocols
+    served = metrics[metrics["served"]]
+    assert served["model"].nunique() == 1
+    assert set(served["protocol"]) == {"configured", "new_items"}
     assert sorted(set(metrics["metric"])) == [
         "coverage",
         "long_tail_share",

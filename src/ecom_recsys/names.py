@@ -37,7 +37,18 @@ ALS_MODEL = "als"
 POPULARITY = "popularity"
 RECENT_POPULARITY = "recent_popularity"
 RANDOM = "random"
+OWN_HISTORY = "own_history"
+HYBRID = "hybrid"  # own history first, then ALS
+GLOBAL_MEAN = "global_mean"  # predicts the mean training rating (beside ALS's RMSE)
 BASELINE = POPULARITY  # the baseline every model is compared with
+# The simple alternatives a shop could use instead of a model: the served
+# model must beat each of them on validation (a tie goes to the baseline).
+BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY)
+
+# Evaluation protocols: the `protocol` column of the metrics. CONFIGURED: the
+# configured truth and exclusions; NEW_ITEMS: truth only products new to the
+# user, lists exclude everything the user has seen.
+CONFIGURED, NEW_ITEMS = "configured", "new_items"
 
 # Where a served product came from: the `source` column of served lists,
 # ``segment:<group>`` for a segment's popular products.

@@ -63,6 +63,9 @@ class TableRules(Params):
     allowed: dict[str, list[Any]] = {}
     non_negative: list[str] = []
     unique: list[str] = []
+    # times that cannot lie after the run (an event, not a planned date): a row
+    # dated later than the run's day is quarantined as future:<column>
+    not_future: list[str] = []
     # "unix" (seconds since 1970), "unix_ms" (milliseconds) or a Spark pattern
     timestamp_format: str = "yyyy-MM-dd HH:mm:ss"
 
@@ -86,21 +89,50 @@ class DataProcessing(_Group):
 
 # ------------------------------------------------------------ feature engineering
 class SplitParams(Params):
-    """Global time cut-offs (UTC): before ``validation_start`` tuning fits,
-    from it to ``test_start`` tuning scores, from ``test_start`` on is test."""
+    """How interactions are split into train, validation and test.
 
-    test_start: str
+    ``time``: global cut-offs (UTC): before ``validation_start`` tuning fits,
+    from it to ``test_start`` validation, from ``test_start`` on test ("what if
+    we had deployed on that day": clickstreams, shops).
+    ``user_time``: each user's last ``test_share`` (or last ``test_count``) of
+    their interactions are test, the ones before that ``validation_share`` (or
+    ``validation_count``) validation, the rest train; users with fewer than
+    ``min_interactions`` stay in train whole (data whose users are active in
+    different years, such as MovieLens).
+    ``user_random``: the same shares drawn at random per user (``seed``), only to
+    compare with published tables that use random splits.
+    """
+
+    strategy: Literal["time", "user_time", "user_random"] = "time"
+    test_start: str | None = None
     validation_start: str | None = None
+    test_share: float = Field(default=0.2, gt=0, lt=1)
+    test_count: int | None = Field(default=None, ge=1)
+    validation_share: float = Field(default=0.1, ge=0, lt=1)
+    validation_count: int | None = Field(default=None, ge=0)
+    min_interactions: int = Field(default=5, ge=2)
+    seed: int = 42
 
-    _check_test = field_validator("test_start")(_timestamp)
-
-    @field_validator("validation_start")
-    @classmethod
-    def _check_validation(cls, value: Any) -> Any:
-        return None if value is None else _timestamp(value)
+    _check_test = field_validator("test_start")(
+        lambda value: None if value is None else _timestamp(value)
+    )
+    _check_validation = field_validator("validation_start")(
+        lambda value: None if value is None else _timestamp(value)
+    )
 
     @model_validator(mode="after")
-    def _in_order(self) -> SplitParams:
+    def _consistent(self) -> SplitParams:
+        if self.strategy != "time":
+            if self.test_start or self.validation_start:
+                raise ValueError(
+                    f"test_start and validation_start are cut-offs of strategy "
+                    f"'time'; strategy '{self.strategy}' splits each user's "
+                    "interactions by test_share/test_count and validation_share/"
+                    "validation_count: remove the cut-offs or set strategy: time"
+                )
+            return self
+        if self.test_start is None:
+            raise ValueError("strategy 'time' needs test_start (a UTC timestamp)")
         if self.validation_start is not None and datetime.fromisoformat(
             str(self.validation_start)
         ) >= datetime.fromisoformat(str(self.test_start)):
@@ -109,6 +141,15 @@ class SplitParams(Params):
                 f"test_start ({self.test_start})"
             )
         return self
+
+    @property
+    def has_validation(self) -> bool:
+        """Whether a validation period is carved out (tuning needs one)."""
+        if self.strategy == "time":
+            return self.validation_start is not None
+        if self.validation_count is not None:
+            return self.validation_count > 0
+        return self.validation_share > 0
 
 
 class WeightParams(Params):
@@ -242,8 +283,24 @@ class BaselineParams(Params):
     seed: int = 42
 
 
+class ServingParams(Params):
+    """What to serve: every candidate (ALS, the hybrids, the baselines) scored
+    on the validation period, the best one served (a baseline on a tie)."""
+
+    # off: serve ALS whatever validation says
+    choose_on_validation: bool = True
+    # hybrids tried: this many of the user's own products first, then ALS
+    history_slots: list[Annotated[int, Field(ge=1)]] = Field(
+        default=[2, 5], min_length=1
+    )
+    # warn when the exclusion removes more than this share of the validation
+    # truth (what users come back to)
+    max_excluded_truth: float = Field(default=0.5, ge=0, le=1)
+
+
 class Modeling(_Group):
     als: ALSParams = ALSParams()
+    serving: ServingParams = ServingParams()
     recommend: RecommendParams = RecommendParams()
     evaluation: EvaluationParams = EvaluationParams()
     tuning: TuningParams = TuningParams()

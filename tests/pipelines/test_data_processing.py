@@ -353,3 +353,33 @@ def test_unix_milliseconds_are_read_with_unix_ms(spark):
     (row,) = check_rows(raw, rules, INTERACTIONS["interactions"]).collect()
     assert row["event_time"] == datetime(2009, 12, 14, 2, 52, 24)
     assert row["reject_reason"] is None
+
+
+def test_times_after_the_run_are_quarantined_as_future(spark):
+    rules = {**PARAMS, "not_future": ["event_time"]}
+    raw = _raw(spark, [_with(), _with(event_time="2099-01-01 00:00:00 UTC")])
+    reasons = [r.reject_reason for r in check_events(raw, rules).collect()]
+    assert reasons == [None, "future:event_time"]
+
+
+def test_times_far_outside_the_bulk_are_flagged_and_kept(spark, caplog):
+    # 200 rows over 2019-10-01..2019-10-08 and one in 1970 (a zero unix time)
+    times = [f"2019-10-0{1 + i % 8} 10:00:00 UTC" for i in range(200)]
+    records = [_with(event_time=t, user_id=str(i)) for i, t in enumerate(times)]
+    records.append(_with(event_time="1970-01-01 00:00:00 UTC", user_id="999"))
+    report = summarise(check_events(_raw(spark, records), PARAMS))
+    outcomes = dict(zip(report["outcome"], report["rows"], strict=True))
+    assert outcomes == {
+        "kept": 201,
+        "duplicate": 0,
+        "flag:far_from_bulk:event_time": 1,
+    }
+    assert "1 accepted rows have a event_time far outside the bulk" in caplog.text
+    assert "from 1970-01-01 00:00:00 to 1970-01-01 00:00:00" in caplog.text
+
+
+def test_no_flag_when_times_stay_near_the_bulk(spark):
+    times = [f"2019-10-0{1 + i % 8} 10:00:00 UTC" for i in range(50)]
+    records = [_with(event_time=t, user_id=str(i)) for i, t in enumerate(times)]
+    report = summarise(check_events(_raw(spark, records), PARAMS))
+    assert list(report["outcome"]) == ["kept", "duplicate"]

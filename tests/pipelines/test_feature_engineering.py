@@ -228,3 +228,62 @@ def test_validation_split_adds_tuning_and_validation_periods(events):
             WEIGHTS,
             {"validation_start": "2019-10-02", "test_start": "2019-10-03"},
         )
+
+
+def _user_events(spark):
+    """User 1 views products 1..10 on days 1..10; user 2 only two products."""
+    history = [(f"2019-10-{d:02d} 10:00:00", "view", d, 1) for d in range(1, 11)]
+    return _events(
+        spark, [*history, *[(f"2019-10-0{d} 09:00:00", "view", d, 2) for d in (1, 2)]]
+    )
+
+
+def test_user_time_split_puts_each_users_latest_interactions_in_test(spark):
+    split = {"strategy": "user_time", "test_share": 0.2, "validation_share": 0.1}
+    result = interactions_of(_user_events(spark), WEIGHTS, split)
+    periods = rows(
+        result.select("user_id", "product_id", "period"),
+        "user_id",
+        "product_id",
+        "period",
+    )
+    by_period = {}
+    for user, product, period in periods:
+        by_period.setdefault((user, period), []).append(product)
+    # user 1: the last 20% (2 of 10) test, the 10% before validation, 7 tuning
+    assert by_period[(1, "test")] == [9, 10]
+    assert by_period[(1, "validation")] == [8]
+    assert by_period[(1, "tuning")] == [1, 2, 3, 4, 5, 6, 7]
+    assert by_period[(1, "train")] == [1, 2, 3, 4, 5, 6, 7, 8]
+    # user 2 has fewer than min_interactions (5): all in train
+    assert {p for (u, p) in by_period if u == 2} == {"train", "tuning"}
+
+
+def test_user_time_split_with_counts(spark):
+    split = {"strategy": "user_time", "test_count": 1, "validation_count": 0}
+    result = interactions_of(_user_events(spark), WEIGHTS, split)
+    got = rows(result.where("period = 'test'").select("user_id", "product_id"))
+    assert got == [(1, 10)]
+    assert result.where("period in ('tuning', 'validation')").count() == 0
+
+
+def test_user_random_split_is_seeded_and_keeps_the_shares(spark):
+    split = {"strategy": "user_random", "test_share": 0.3, "validation_share": 0.0}
+    first = interactions_of(_user_events(spark), WEIGHTS, split)
+    again = interactions_of(_user_events(spark), WEIGHTS, split)
+    test = rows(first.where("period = 'test'").select("user_id", "product_id"))
+    assert test == rows(again.where("period = 'test'").select("user_id", "product_id"))
+    assert len(test) == 3 and {u for u, _ in test} == {1}
+    assert test != [(1, 8), (1, 9), (1, 10)]  # not the latest: drawn at random
+    other = interactions_of(_user_events(spark), WEIGHTS, {**split, "seed": 7})
+    assert rows(other.where("period = 'test'").select("user_id", "product_id")) != test
+
+
+def test_user_split_without_enough_history_is_a_clear_error(spark):
+    split = {"strategy": "user_time", "min_interactions": 50}
+    with pytest.raises(ValueError, match="min_interactions=50"):
+        interactions_of(_user_events(spark), WEIGHTS, split)
+    with pytest.raises(ValueError, match="cut-offs of strategy 'time'"):
+        SplitParams.model_validate(
+            {"strategy": "user_time", "test_start": "2019-10-22"}
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 
 import pandas as pd
@@ -340,6 +341,11 @@ def test_explicit_als_fits_ratings_and_reports_rmse(spark):
         [(0, 0, 1.0), (1, 1, 3.0), (9, 1, 4.0)],
         "user_idx int, item_idx int, rating double",
     )
+    # every rated test pair counts, also the low rating that is not relevant
+    ratings = [(0, 0, 1.0), (1, 1, 3.0), (2, 3, 1.0), (9, 1, 4.0)]
+    test_ratings = spark.createDataFrame(
+        ratings, "user_idx int, item_idx int, rating double"
+    )
     recs = spark.createDataFrame([(0, 1, 1, 1.0), (1, 2, 1, 1.0)], RECS_SCHEMA)
     result = evaluate_recommendations(
         train,
@@ -347,12 +353,18 @@ def test_explicit_als_fits_ratings_and_reports_rmse(spark):
         EvaluationParams(k=1),
         model,
         als.model_dump(),
+        test_ratings=test_ratings,
         als=recs,
         popularity=recs,
     )
-    rmse = result.query("metric == 'rmse'")
-    assert rmse["users_evaluated"].item() == 2  # the cold user 9 has no prediction
-    assert 0 <= rmse["value"].item() < 1.0
+    rmse = result.query("metric == 'rmse'").set_index("model")
+    # the cold user 9 has no prediction: 3 pairs
+    assert rmse["users_evaluated"].to_dict() == {"als": 3, "global_mean": 3}
+    assert 0 <= rmse.loc["als", "value"] < 1.0
+    mean = sum(d[-1] for d in data) / len(data)
+    expected = math.sqrt(sum((r - mean) ** 2 for *_, r in ratings[:3]) / 3)
+    assert rmse.loc["global_mean", "value"] == pytest.approx(expected)
+    assert rmse.loc["als", "value"] < rmse.loc["global_mean", "value"]
     with pytest.raises(ValueError, match="feedback"):
         ALSParams(feedback="stars")
 

@@ -48,6 +48,19 @@ def test_model_metrics_add_lift_over_the_baseline(metrics):
     assert table["lift_vs_popularity"].iloc[1:].isna().all()  # baseline 0: no lift
 
 
+def test_model_metrics_lift_is_measured_within_each_protocol(metrics):
+    new_items = metrics.assign(protocol="new_items", value=metrics["value"] / 10)
+    new_items.loc[1, "value"] = 0.01  # popularity's NDCG on new items
+    both = pd.concat([metrics.assign(protocol="configured"), new_items])
+    table = build_model_metrics(both.assign(served=both["model"] == "als"))
+    ndcg = table[(table["model"] == "als") & (table["metric"] == "ndcg")]
+    assert ndcg.set_index("protocol")["lift_vs_popularity"].to_dict() == {
+        "configured": pytest.approx(0.5),
+        "new_items": pytest.approx(2.0),
+    }
+    assert table.loc[table["served"], "model"].unique().tolist() == ["als"]
+
+
 def test_analytics_summary_counts_funnel_conversion_and_revenue(spark):
     t = ts("2019-10-01 00:00:00")
     events = spark.createDataFrame(

@@ -260,7 +260,9 @@ def model(config: data.Settings, source: str) -> None:
             "Lift of each model over popularity: "
             + ", ".join(
                 f"{row.model} {row.lift_vs_popularity:+.0%}"
-                for row in metrics[metrics["metric"] == "ndcg"].itertuples()
+                for row in data.configured_protocol(metrics)
+                .query("metric == 'ndcg'")
+                .itertuples()
                 if pd.notna(row.lift_vs_popularity)
             )
             + " (NDCG)."

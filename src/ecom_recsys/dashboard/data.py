@@ -31,6 +31,7 @@ from kedro.pipeline import Pipeline
 from ecom_recsys.names import (
     ALS_MODEL,
     BASELINE,
+    CONFIGURED,
     FROM_MODEL,
     FROM_POPULARITY,
     FROM_SEGMENT,
@@ -216,9 +217,17 @@ def rows_of(
     return found if found is not None else pd.DataFrame(columns=columns or [column])
 
 
+def configured_protocol(model_metrics: pd.DataFrame) -> pd.DataFrame:
+    """The metrics of the configured protocol (all rows of an older table)."""
+    if "protocol" not in model_metrics:
+        return model_metrics
+    return model_metrics[model_metrics["protocol"] == CONFIGURED]
+
+
 def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric, one column per model (``als`` first, then baselines)."""
-    table = model_metrics.pivot_table(
+    """One row per metric, one column per model (``als`` first, then baselines),
+    in the configured protocol."""
+    table = configured_protocol(model_metrics).pivot_table(
         index="metric", columns="model", values="value", aggfunc="first"
     )
     models = sorted(table.columns, key=lambda m: (m != ALS_MODEL, m != BASELINE, m))
@@ -227,6 +236,7 @@ def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
 
 def headline(model_metrics: pd.DataFrame, metric: str = "ndcg") -> dict[str, Any]:
     """ALS's value of ``metric``, the popularity baseline's, the lift and K."""
+    model_metrics = configured_protocol(model_metrics)
     rows = model_metrics[model_metrics["metric"] == metric].set_index("model")
     if ALS_MODEL not in rows.index:
         return {}

@@ -120,6 +120,9 @@ def _checks(schema: dict[str, str], rules: TableRules) -> list[tuple[Column, str
             allowed = parsed[c].isin([float(v) for v in values])
         checks.append((~allowed, f"not_allowed:{c}"))
     checks += [(parsed[c] < 0, f"negative:{c}") for c in rules.non_negative]
+    # A day's grace for clocks and zones; later is a wrong clock or unit.
+    latest = F.current_timestamp() + F.expr("INTERVAL 1 DAY")
+    checks += [(parsed[c] > latest, f"future:{c}") for c in rules.not_future]
     # A key shared by rows with different contents is ambiguous (two exports
     # merged, say): all of them are quarantined. Exact copies stay "duplicate".
     row = F.struct(*[parsed[c] for c in schema])
@@ -140,7 +143,8 @@ def check_rows(raw: DataFrame, rules: TableRules, schema: dict[str, str]) -> Dat
     Checks, in order (a row gets the first that fails): ``malformed_row`` (wrong
     number of fields), ``missing:<col>`` (a required field is empty),
     ``unparseable:<col>``, ``not_allowed:<col>`` (a value outside
-    ``rules.allowed``, compared in lower case), ``negative:<col>`` and
+    ``rules.allowed``, compared in lower case), ``negative:<col>``,
+    ``future:<col>`` (a ``rules.not_future`` time after the run's day) and
     ``duplicate_key:<col>`` (a ``rules.unique`` key on rows that differ).
 
     Args:

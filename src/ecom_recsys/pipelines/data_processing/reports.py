@@ -1,5 +1,6 @@
 """Data-quality reports: rows in = kept + duplicates + rejected per reason, for
-every table, and rows in = accepted + rejected for every raw file."""
+every table, with accepted times far outside the bulk of the data flagged; and
+rows in = accepted + rejected for every raw file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import TimestampType
 
 from ecom_recsys.names import AUDIT_COLUMNS
 
@@ -34,7 +36,8 @@ def _table_report(table: str, checked: DataFrame, rejected: DataFrame) -> pd.Dat
     outcome = [("kept", kept), ("duplicate", accepted - kept)] + [
         (f"rejected:{reason}", n) for reason, n in sorted(counts.items())
     ]
-    report = pd.DataFrame(outcome, columns=["outcome", "rows"])
+    flags = [(f"flag:far_from_bulk:{c}", n) for c, n in _far_from_bulk(table, checked)]
+    report = pd.DataFrame(outcome + flags, columns=["outcome", "rows"])
     report["share"] = report["rows"] / rows_in if rows_in else 0.0
     report.insert(0, "rows_in", rows_in)
     report.insert(0, "table", table)
@@ -50,6 +53,62 @@ def _table_report(table: str, checked: DataFrame, rejected: DataFrame) -> pd.Dat
     return report
 
 
+_DAY = 86400
+# Far outside the bulk: more than this many interquartile ranges (at least a day
+# each) before the 1st quartile or after the 3rd (Tukey's fences use 1.5 and 3;
+# times of a growing shop are skewed, so the fence is wider).
+_FENCE = 5
+
+
+def _outside(seconds: Column, low: float, high: float) -> Column:
+    """Far before the quartile ``low`` or far after the quartile ``high``."""
+    span = _FENCE * max(high - low, _DAY)
+    return (seconds < low - span) | (seconds > high + span)
+
+
+def _far_from_bulk(table: str, checked: DataFrame) -> list[tuple[str, int]]:
+    """Accepted rows per time column dated far outside the bulk of the data
+    (more than five interquartile ranges outside the middle half), logged with their range: a wrong clock, unit
+    or a test row. They stay kept; only columns that have such rows are listed.
+    """
+    times = [
+        f.name for f in checked.schema.fields if isinstance(f.dataType, TimestampType)
+    ]
+    if not times:
+        return []
+    accepted = checked.where(F.col("reject_reason").isNull())
+    seconds = {c: F.unix_seconds(F.col(c)) for c in times}
+    bulk = accepted.agg(
+        *[F.percentile_approx(seconds[c], [0.25, 0.75]).alias(c) for c in times]
+    ).first()
+    far = {c: _outside(seconds[c], *bulk[c]) for c in times if bulk[c]}
+    if not far:
+        return []
+    found = accepted.agg(
+        *[
+            agg(F.when(outside, F.col(c))).alias(f"{name}_{c}")
+            for c, outside in far.items()
+            for name, agg in (("n", F.count), ("first", F.min), ("last", F.max))
+        ]
+    ).first()
+    for c in far:
+        if found[f"n_{c}"]:
+            low, high = (pd.Timestamp(s, unit="s") for s in bulk[c])
+            logger.warning(
+                "%s: %d accepted rows have a %s far outside the bulk of the data "
+                "(middle half %s to %s), from %s to %s. They are kept: "
+                "check the clock or unit of the file that has them.",
+                table,
+                found[f"n_{c}"],
+                c,
+                low,
+                high,
+                found[f"first_{c}"],
+                found[f"last_{c}"],
+            )
+    return [(c, found[f"n_{c}"]) for c in far if found[f"n_{c}"]]
+
+
 def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
     """Count rows in, kept, duplicated and rejected per reason, for every table.
 
@@ -62,7 +121,11 @@ def summarise_data_quality(**frames: DataFrame) -> pd.DataFrame:
 
     Returns:
         ``table, rows_in, outcome, rows, share``; outcomes are ``kept``,
-        ``duplicate`` and ``rejected:<reason>``.
+        ``duplicate`` and ``rejected:<reason>``, and they add up to rows_in.
+        ``flag:far_from_bulk:<column>`` rows (only where there are any) are a
+        note, not an outcome: accepted rows dated more than five interquartile
+        ranges outside the middle half of the times, counted among kept or
+        duplicate.
     """
     tables = sorted(
         k.removesuffix("_checked") for k in frames if k.endswith("_checked")

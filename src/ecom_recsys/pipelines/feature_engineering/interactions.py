@@ -15,7 +15,7 @@ from ecom_recsys.names import ALL_USERS, GROUP, ITEM, PRODUCT_ID, USER, USER_ID
 from ecom_recsys.params import SplitParams, WeightParams
 from ecom_recsys.spark.frames import dense_index
 
-from .splits import check_periods, count_column, cutoffs, period_columns
+from .splits import assign_parts, count_column, period_columns
 
 
 def _event_weight(events: DataFrame, weights: WeightParams) -> Column:
@@ -59,11 +59,12 @@ def build_interactions(
 ) -> DataFrame:
     """Aggregate events per user, product and period.
 
-    Periods: ``train`` (everything before ``split.test_start``: the final
-    model's training data) and ``test`` (from it on); with
-    ``split.validation_start`` also ``tuning`` (before it) and ``validation``
-    (from it to ``test_start``), which hyperparameter search uses. ``train``
-    aggregates the same events as ``tuning`` and ``validation`` together.
+    Periods: ``train`` (everything but test: the final model's training data)
+    and ``test``; with a validation part also ``tuning`` (train without
+    validation) and ``validation``, which tuning and the choice of the served
+    model use. ``train`` aggregates the same events as ``tuning`` and
+    ``validation`` together. The split is by global cut-offs or per user
+    (``split.strategy``).
 
     The confidence weight is ``sum(weights[type] * count[type])``, optionally
     log-scaled (``weights.transform: log1p``) so one product viewed a hundred
@@ -79,9 +80,9 @@ def build_interactions(
         ``user_id, product_id, period, n_<type>..., weight, [rating,]
         last_event_time``, sorted by user, product and period.
     """
-    bounds = cutoffs(split)
-    check_periods(events, bounds)
-    aggregated = _aggregate(events, weights, period_columns(bounds))
+    weighted = events.where(F.col("event_type").isin(list(weights.event_types)))
+    parted = assign_parts(weighted, split)
+    aggregated = _aggregate(parted, weights, period_columns(split.has_validation))
     raw = F.col("_raw_weight")
     weight = F.log1p(raw) if weights.transform == "log1p" else raw
     # Sorted by user: Parquet's row-group statistics then let a reader of one

@@ -21,7 +21,13 @@ from .orders import (
     build_order_products,
     segment_groups,
 )
-from .splits import build_test, build_train, build_tuning_train, build_validation
+from .splits import (
+    build_test,
+    build_test_ratings,
+    build_train,
+    build_tuning_train,
+    build_validation,
+)
 
 # Source-agnostic: canonical ``feedback`` events and ``products`` in,
 # interactions, dense id indices and the time split out.
@@ -68,6 +74,12 @@ SHARED = Pipeline(
             ],
             outputs="test",
             name="build_test",
+        ),
+        node(
+            build_test_ratings,
+            inputs=["interactions", "user_index", "product_index"],
+            outputs="test_ratings",
+            name="build_test_ratings",
         ),
     ]
 )

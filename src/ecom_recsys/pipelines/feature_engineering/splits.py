@@ -1,15 +1,20 @@
-"""The time split: cut-offs, the period of every interaction, and the model
-input and ground truth of each period."""
+"""The split: global time cut-offs or a per-user split, the period of every
+interaction, and the model input and ground truth of each period."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import PRODUCT_ID, TEST, TRAIN, TUNING, USER_ID, VALIDATION
 from ecom_recsys.params import RelevanceParams, SplitParams
+from ecom_recsys.spark.frames import hash_uniform
+
+# The part of the data an event falls in; train and validation make up the
+# final model's training period.
+PART = "_part"
 
 
 def count_column(event_type: str) -> str:
@@ -73,17 +78,91 @@ def check_periods(events: DataFrame, bounds: dict[str, datetime]) -> None:
             )
 
 
-def period_columns(bounds: dict[str, datetime]) -> list[Column]:
-    """The periods of an event: ``train`` or ``test``, and with a validation
-    cut-off also ``tuning`` or ``validation`` (null from the test cut-off on)."""
-    test_start = _utc_literal(bounds["test_start"])
-    periods = [F.when(F.col("event_time") < test_start, TRAIN).otherwise(TEST)]
+def _time_parts(bounds: dict[str, datetime]) -> Column:
+    """The part of each event by the global cut-offs."""
+    part = F.when(F.col("event_time") >= _utc_literal(bounds["test_start"]), TEST)
     if "validation_start" in bounds:
         validation_start = _utc_literal(bounds["validation_start"])
+        part = part.when(F.col("event_time") >= validation_start, VALIDATION)
+    return part.otherwise(TRAIN)
+
+
+def _latest_first(split: SplitParams) -> list[Column]:
+    """Each user's events from the one that goes to test first: the latest
+    (``user_time``), or a seeded random order (``user_random``)."""
+    if split.strategy == "user_random":
+        key = hash_uniform(
+            F.lit(split.seed), F.col(USER_ID), F.col(PRODUCT_ID), F.col("event_time")
+        )
+        return [key.desc()]
+    return [F.col("event_time").desc(), F.col(PRODUCT_ID).desc()]
+
+
+def _user_parts(split: SplitParams) -> Column:
+    """The part of each event by its place among its user's events: the first
+    ``test_count`` (or ``test_share``) are test, the next validation, the rest
+    train; users with fewer than ``min_interactions`` events stay in train."""
+    user = Window.partitionBy(USER_ID)
+    place = F.row_number().over(user.orderBy(*_latest_first(split)))
+    n = F.count(F.lit(1)).over(user)
+    n_test = (
+        F.lit(split.test_count)
+        if split.test_count
+        else F.ceil(n * F.lit(split.test_share))
+    )
+    n_validation = (
+        F.lit(split.validation_count or 0)
+        if split.validation_count is not None
+        else F.ceil(n * F.lit(split.validation_share))
+    )
+    return (
+        F.when(n < split.min_interactions, TRAIN)
+        .when(place <= n_test, TEST)
+        .when(place <= n_test + n_validation, VALIDATION)
+        .otherwise(TRAIN)
+    )
+
+
+def assign_parts(events: DataFrame, split: SplitParams) -> DataFrame:
+    """``events`` with the part of the split each falls in (``_part``: train,
+    validation or test), after checking the split leaves no part empty."""
+    if split.strategy == "time":
+        bounds = cutoffs(split)
+        check_periods(events, bounds)
+        return events.withColumn(PART, _time_parts(bounds))
+    parted = events.withColumn(PART, _user_parts(split))
+    check_user_parts(parted, split)
+    return parted
+
+
+def check_user_parts(parted: DataFrame, split: SplitParams) -> None:
+    """Stop, with what to change, when a per-user split leaves test (or a
+    requested validation) empty: no user has ``min_interactions`` events."""
+    row = parted.agg(
+        *[F.count(F.when(F.col(PART) == p, 1)).alias(p) for p in (TEST, VALIDATION)]
+    ).first()
+    empty = [p for p in (TEST, VALIDATION) if not row[p]]
+    if not split.has_validation:
+        empty = [p for p in empty if p != VALIDATION]
+    if empty:
+        raise ValueError(
+            f"The {split.strategy} split leaves the {' and '.join(empty)} period "
+            f"empty: no user has min_interactions={split.min_interactions} "
+            "interactions, or the shares round to nothing. Lower "
+            "feature_engineering.<source>.split.min_interactions or raise the "
+            "shares in parameters_feature_engineering.yml."
+        )
+
+
+def period_columns(has_validation: bool) -> list[Column]:
+    """The periods of an event from its part: ``train`` (train and validation)
+    or ``test``, and with a validation part also ``tuning`` or ``validation``
+    (null for test events)."""
+    part = F.col(PART)
+    periods = [F.when(part == TEST, TEST).otherwise(TRAIN)]
+    if has_validation:
         periods.append(
-            F.when(F.col("event_time") < validation_start, TUNING)
-            .when(F.col("event_time") < test_start, VALIDATION)
-            .otherwise(None)
+            F.when(part == TRAIN, TUNING).when(part == VALIDATION, VALIDATION)
         )
     return periods
 
@@ -158,3 +237,16 @@ def build_validation(
 ) -> DataFrame:
     """Ground truth for hyperparameter search: the validation period."""
     return _truth(interactions, user_index, product_index, evaluation, VALIDATION)
+
+
+def build_test_ratings(
+    interactions: DataFrame, user_index: DataFrame, product_index: DataFrame
+) -> DataFrame:
+    """Every rated test pair, relevant or not (``user_idx, item_idx, rating``):
+    the RMSE of explicit ALS is measured on all of them."""
+    if "rating" not in interactions.columns:
+        interactions = interactions.withColumn("rating", F.lit(None).cast("double"))
+    rated = interactions.where((F.col("period") == TEST) & F.col("rating").isNotNull())
+    return _with_indices(rated, user_index, product_index).select(
+        "user_idx", "item_idx", "rating"
+    )

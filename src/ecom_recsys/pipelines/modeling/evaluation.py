@@ -13,8 +13,8 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALS_MODEL, ITEM, USER
-from ecom_recsys.params import EvaluationParams
+from ecom_recsys.names import ALS_MODEL, CONFIGURED, GLOBAL_MEAN, ITEM, NEW_ITEMS, USER
+from ecom_recsys.params import EvaluationParams, RecommendParams
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def evaluate_recommendations(
     evaluation: EvaluationParams,
     model: ALSModel | None = None,
     als_params: dict[str, Any] | None = None,
+    served_model: dict[str, Any] | None = None,
+    test_ratings: DataFrame | None = None,
     **recommendations: DataFrame,
 ) -> pd.DataFrame:
     """Score each model's top-K on the test period with Spark's RankingEvaluator.
@@ -48,8 +50,10 @@ def evaluate_recommendations(
     interacted with a recommended product).
 
     In explicit mode (``als.feedback``), the RMSE of the predicted ratings on
-    the rated test pairs is added (``metric = rmse``, ``users_evaluated`` then
-    counts those pairs).
+    every rated test pair the model knows (``test_ratings``, relevant or not) is
+    added (``metric = rmse``, ``users_evaluated`` then counts those pairs), with
+    the RMSE of predicting the training mean rating on the same pairs
+    (``model = global_mean``) beside it.
 
     Args:
         train: Training interactions (``user_idx, item_idx``...).
@@ -58,11 +62,14 @@ def evaluate_recommendations(
         model: The fitted ALS model (for the RMSE in explicit mode).
         als_params: The ALS parameters the model was fitted with
             (``best_als_params``): explicit feedback adds the RMSE.
+        served_model: The choice made on validation (``selection``): its
+            ``model`` is marked ``served``.
         **recommendations: ``user_idx, item_idx, rank`` per model name.
 
     Returns:
         One row per model and metric: ``model, metric, k, value,
-        users_evaluated, users_cold``.
+        users_evaluated, users_cold``, and ``served`` (the served model's rows)
+        when ``served_model`` is given.
     """
     k = evaluation.k
     truth = _truth(test)
@@ -80,8 +87,11 @@ def evaluate_recommendations(
     result["users_cold"] = n_test_users - n_evaluated
     explicit = bool(als_params) and als_params.get("feedback") == "explicit"
     if model is not None and explicit:
-        rmse, n_pairs = _rmse(model, test)
-        result.loc[len(result)] = [ALS_MODEL, "rmse", k, rmse, n_pairs, 0]
+        rated = test if test_ratings is None else test_ratings
+        for name, rmse, n_pairs in _rmse(model, train, rated):
+            result.loc[len(result)] = [name, "rmse", k, rmse, n_pairs, 0]
+    if served_model is not None:
+        result["served"] = result["model"] == served_model["model"]
     _log_ndcg(result, k, n_evaluated, n_test_users - n_evaluated)
     return result
 
@@ -195,16 +205,29 @@ def _beyond_accuracy(
     }
 
 
-def _rmse(model: ALSModel, test: DataFrame) -> tuple[float, int]:
-    """RMSE of predicted ratings on rated test pairs the model knows."""
-    rated = test.where(F.col("rating").isNotNull())
-    predictions = model.setColdStartStrategy("drop").transform(rated).persist()
+def _rmse(
+    model: ALSModel, train: DataFrame, rated: DataFrame
+) -> list[tuple[str, float, int]]:
+    """RMSE of ALS's predicted ratings, and of the training mean rating, on the
+    rated test pairs the model knows: ``(model, rmse, pairs)``."""
+    mean = train.agg(F.avg("rating")).first()[0]
+    rated = rated.where(F.col("rating").isNotNull())
+    predictions = model.setColdStartStrategy("drop").transform(rated)
+    predictions = predictions.withColumn("mean", F.lit(mean).cast("double")).persist()
     try:
         n = predictions.count()
-        evaluator = RegressionEvaluator(
-            metricName="rmse", labelCol="rating", predictionCol="prediction"
-        )
-        return (evaluator.evaluate(predictions) if n else float("nan")), n
+        scores = []
+        for name, column in ((ALS_MODEL, "prediction"), (GLOBAL_MEAN, "mean")):
+            evaluator = RegressionEvaluator(
+                metricName="rmse", labelCol="rating", predictionCol=column
+            )
+            value = (
+                evaluator.evaluate(predictions)
+                if n and mean is not None
+                else float("nan")
+            )
+            scores.append((name, value, n))
+        return scores
     finally:
         predictions.unpersist()
 
@@ -229,3 +252,30 @@ def _log_ndcg(result: pd.DataFrame, k: int, n_evaluated: int, n_cold: int) -> No
         n_cold,
         ", ".join(f"{name} {value:.4f}" for name, value in ndcg.items()),
     )
+
+
+def seen_excluded(recommend: RecommendParams) -> RecommendParams:
+    """The recommend settings of the new-items protocol: everything seen excluded."""
+    return recommend.model_copy(update={"exclude": "seen"})
+
+
+def new_items_truth(test: DataFrame, train: DataFrame) -> DataFrame:
+    """The test truth without the products each user already had in training:
+    the ground truth of the new-items protocol."""
+    return test.join(train.select(USER, ITEM), [USER, ITEM], "left_anti")
+
+
+def label_protocols(configured: pd.DataFrame, new_items: pd.DataFrame) -> pd.DataFrame:
+    """One metrics table with a ``protocol`` column (after ``model``):
+    ``configured`` (the configured truth and exclusions) and ``new_items``."""
+    tables = [
+        table.assign(protocol=name)
+        for name, table in ((CONFIGURED, configured), (NEW_ITEMS, new_items))
+    ]
+    result = pd.concat(tables, ignore_index=True)
+    columns = [
+        "model",
+        "protocol",
+        *[c for c in result if c not in ("model", "protocol")],
+    ]
+    return result[columns]

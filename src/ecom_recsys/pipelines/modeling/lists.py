@@ -53,3 +53,19 @@ def top_k(candidates: DataFrame, excluded: DataFrame, k: int) -> DataFrame:
         .where(F.col("rank") <= k)
         .select(USER, ITEM, "rank", "score")
     )
+
+
+def first_k(candidates: DataFrame, k: int) -> DataFrame:
+    """Each user's first K distinct items by ``order`` (ties: item id); an item
+    in several lists keeps its earliest place. Other columns (``score``,
+    ``source``) come along."""
+    best = Window.partitionBy(USER, ITEM).orderBy("order")
+    ranked = Window.partitionBy(USER).orderBy("order", ITEM)
+    extra = [c for c in candidates.columns if c not in (USER, ITEM, "order")]
+    return (
+        candidates.withColumn("_first", F.row_number().over(best))
+        .where(F.col("_first") == 1)
+        .withColumn("rank", F.row_number().over(ranked))
+        .where(F.col("rank") <= k)
+        .select(USER, ITEM, "rank", *extra)
+    )

@@ -1,8 +1,16 @@
-"""Modeling: ALS and the popularity baseline, top-K lists and their evaluation."""
+"""Modeling: ALS, the hybrid of own history and ALS, and the baselines; the
+served model chosen on validation; top-K lists and their evaluation on test."""
 
 from kedro.pipeline import Pipeline, node
 
-from ecom_recsys.names import ALS_MODEL, POPULARITY, RANDOM, RECENT_POPULARITY
+from ecom_recsys.names import (
+    ALS_MODEL,
+    HYBRID,
+    OWN_HISTORY,
+    POPULARITY,
+    RANDOM,
+    RECENT_POPULARITY,
+)
 from ecom_recsys.pipelines import for_sources
 
 from .als import recommend_als, train_chosen_als
@@ -13,7 +21,14 @@ from .baselines import (
     recommend_popular,
     recommend_random,
 )
-from .evaluation import evaluate_recommendations
+from .evaluation import (
+    evaluate_recommendations,
+    label_protocols,
+    new_items_truth,
+    seen_excluded,
+)
+from .history import recommend_own_history
+from .selection import choose_served_model, recommend_chosen_hybrid, recommend_served
 from .serving import serve_recommendations
 from .tuning import tune_als
 
@@ -75,6 +90,84 @@ SHARED = Pipeline(
             outputs="random_recommendations",
             name="recommend_random",
         ),
+        # What to serve, chosen on validation: every candidate fitted on the
+        # tuning data and scored on the validation users.
+        node(
+            train_chosen_als,
+            ["tuning_train", "best_als_params"],
+            "validation_als_model",
+            name="train_validation_als",
+        ),
+        node(
+            recommend_als,
+            inputs=[
+                "validation_als_model",
+                "tuning_train",
+                "params:recommend",
+                "validation",
+            ],
+            outputs="validation_als_recommendations",
+            name="recommend_validation_als",
+        ),
+        node(
+            popular_items,
+            inputs=["tuning_train", "params:recommend"],
+            outputs="tuning_popular_items",
+            name="rank_tuning_popular_items",
+        ),
+        node(
+            recent_popular_items,
+            inputs=["tuning_train", "params:recommend", "params:baselines"],
+            outputs="tuning_recent_popular_items",
+            name="rank_tuning_recent_popular_items",
+        ),
+        node(
+            choose_served_model,
+            inputs=[
+                "tuning_train",
+                "validation",
+                "validation_als_recommendations",
+                "tuning_popular_items",
+                "tuning_recent_popular_items",
+                "params:recommend",
+                "params:evaluation",
+                "params:serving",
+            ],
+            outputs=["validation_metrics", "served_model"],
+            name="choose_served_model",
+        ),
+        node(
+            recommend_own_history,
+            inputs=["train", "popular_items", "params:recommend", "test"],
+            outputs="own_history_recommendations",
+            name="recommend_own_history",
+        ),
+        node(
+            recommend_chosen_hybrid,
+            inputs=[
+                "served_model",
+                "als_recommendations",
+                "train",
+                "popular_items",
+                "params:recommend",
+                "test",
+            ],
+            outputs="hybrid_recommendations",
+            name="recommend_hybrid",
+        ),
+        node(
+            recommend_served,
+            inputs=[
+                "served_model",
+                "als_recommendations",
+                "train",
+                "popular_items",
+                "recent_popular_items",
+                "params:recommend",
+            ],
+            outputs="model_recommendations",
+            name="recommend_served_model",
+        ),
         node(
             evaluate_recommendations,
             inputs={
@@ -83,13 +176,86 @@ SHARED = Pipeline(
                 "evaluation": "params:evaluation",
                 "model": "als_model",
                 "als_params": "best_als_params",
+                "served_model": "served_model",
+                "test_ratings": "test_ratings",
                 ALS_MODEL: "als_recommendations",
+                HYBRID: "hybrid_recommendations",
+                OWN_HISTORY: "own_history_recommendations",
                 POPULARITY: "popularity_recommendations",
                 RECENT_POPULARITY: "recent_popularity_recommendations",
                 RANDOM: "random_recommendations",
             },
-            outputs="ranking_metrics",
+            outputs="configured_metrics",
             name="evaluate_recommendations",
+        ),
+    ]
+)
+
+# The new-items protocol: truth only products new to the user, every list with
+# everything seen excluded (own history is then popularity, the hybrid ALS).
+NEW_ITEMS_LISTS = {
+    ALS_MODEL: "new_items_als_recommendations",
+    POPULARITY: "new_items_popularity_recommendations",
+    RECENT_POPULARITY: "new_items_recent_popularity_recommendations",
+    RANDOM: "new_items_random_recommendations",
+}
+NEW_ITEMS = Pipeline(
+    [
+        node(
+            seen_excluded,
+            "params:recommend",
+            "new_items_recommend",
+            name="exclude_seen",
+        ),
+        node(
+            new_items_truth,
+            ["test", "train"],
+            "new_items_test",
+            name="build_new_items_test",
+        ),
+        node(
+            recommend_als,
+            ["als_model", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[ALS_MODEL],
+            name="recommend_als_new_items",
+        ),
+        node(
+            recommend_popular,
+            ["popular_items", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[POPULARITY],
+            name="recommend_popular_new_items",
+        ),
+        node(
+            recommend_popular,
+            ["recent_popular_items", "train", "new_items_recommend", "new_items_test"],
+            NEW_ITEMS_LISTS[RECENT_POPULARITY],
+            name="recommend_recent_popular_new_items",
+        ),
+        node(
+            recommend_random,
+            ["train", "new_items_recommend", "params:baselines", "new_items_test"],
+            NEW_ITEMS_LISTS[RANDOM],
+            name="recommend_random_new_items",
+        ),
+        node(
+            evaluate_recommendations,
+            inputs={
+                "train": "train",
+                "test": "new_items_test",
+                "evaluation": "params:evaluation",
+                "served_model": "served_model",
+                **NEW_ITEMS_LISTS,
+                HYBRID: NEW_ITEMS_LISTS[ALS_MODEL],
+                OWN_HISTORY: NEW_ITEMS_LISTS[POPULARITY],
+            },
+            outputs="new_items_metrics",
+            name="evaluate_new_items",
+        ),
+        node(
+            label_protocols,
+            ["configured_metrics", "new_items_metrics"],
+            "ranking_metrics",
+            name="label_protocols",
         ),
         node(
             group_popular_items,
@@ -100,7 +266,7 @@ SHARED = Pipeline(
         node(
             serve_recommendations,
             inputs=[
-                "als_recommendations",
+                "model_recommendations",
                 "group_items",
                 "user_groups",
                 "interactions",
@@ -117,4 +283,4 @@ SHARED = Pipeline(
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Modeling for every source."""
-    return for_sources("modeling", SHARED)
+    return for_sources("modeling", SHARED + NEW_ITEMS)

@@ -3,7 +3,7 @@ the user well enough, else from the user's group and overall popularity."""
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import (
@@ -18,7 +18,7 @@ from ecom_recsys.names import (
 )
 from ecom_recsys.params import RecommendParams
 
-from .lists import candidates_needed, excluded_items
+from .lists import candidates_needed, excluded_items, first_k
 
 # Fallback lists are ordered after every model rank: the user's group's from
 # this base on, then overall popularity's from twice it.
@@ -56,7 +56,7 @@ def serve_recommendations(
         .unionByName(overall)
         .join(excluded, [USER, ITEM], "left_anti")
     )
-    return _first_k(candidates, k)
+    return first_k(candidates, k)
 
 
 def _model_candidates(
@@ -111,18 +111,4 @@ def _after(candidates: DataFrame, base: int) -> DataFrame:
         (F.col("group_rank") + base).cast("double").alias("order"),
         "score",
         "source",
-    )
-
-
-def _first_k(candidates: DataFrame, k: int) -> DataFrame:
-    """Each user's first K distinct items by ``order`` (ties: item id); an item
-    in several lists keeps its earliest place."""
-    best = Window.partitionBy(USER, ITEM).orderBy("order")
-    ranked = Window.partitionBy(USER).orderBy("order", ITEM)
-    return (
-        candidates.withColumn("_first", F.row_number().over(best))
-        .where(F.col("_first") == 1)
-        .withColumn("rank", F.row_number().over(ranked))
-        .where(F.col("rank") <= k)
-        .select(USER, ITEM, "rank", "score", "source")
     )

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 from ecom_recsys.names import SERVED_FROM  # noqa: E402
+from ecom_recsys.pipelines.reporting.tables import configured_protocol  # noqa: E402
 
 # Bar colours.
 BLUE, GREEN, RED, PURPLE = "#4C72B0", "#55A868", "#C44E52", "#8172B2"
@@ -52,7 +53,8 @@ def _cumulative_percent(
 
 def plot_model_metrics(model_metrics: pd.DataFrame) -> Figure:
     """Bar charts of the ranking metrics at K for ALS against the baselines and,
-    beside them, catalogue coverage and long-tail share."""
+    beside them, catalogue coverage and long-tail share (configured protocol)."""
+    model_metrics = configured_protocol(model_metrics)
     k = int(model_metrics["k"].iloc[0])
     users = int(model_metrics["users_evaluated"].iloc[0])
     fig, (left, right) = plt.subplots(
@@ -249,7 +251,8 @@ def plot_segments(segments: pd.DataFrame) -> Figure:
 
 def plot_model_metrics_interactive(model_metrics: pd.DataFrame) -> go.Figure:
     """Every metric of every model as grouped bars; the hover shows the lift over
-    the popularity baseline and the number of users evaluated."""
+    the popularity baseline and the number of users evaluated; one row of
+    panels per protocol."""
     k = int(model_metrics["k"].iloc[0])
     fig = px.bar(
         model_metrics,
@@ -257,6 +260,7 @@ def plot_model_metrics_interactive(model_metrics: pd.DataFrame) -> go.Figure:
         y="value",
         color="model",
         barmode="group",
+        facet_row="protocol" if "protocol" in model_metrics else None,
         hover_data=["lift_vs_popularity", "users_evaluated", "users_cold"],
         title=f"Metrics at K={k}: ALS against the baselines",
     )

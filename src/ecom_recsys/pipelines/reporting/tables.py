@@ -8,7 +8,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALS_MODEL, BASELINE, ITEM, USER
+from ecom_recsys.names import ALS_MODEL, BASELINE, CONFIGURED, ITEM, USER
 from ecom_recsys.params import GroupListParams, LongTailParams, TopProductsParams
 
 # The event types of the conversion funnel, in order.
@@ -17,12 +17,14 @@ FUNNEL = ["view", "cart", "remove_from_cart", "purchase"]
 # The metrics table's columns, in order (the BI export keeps them).
 METRIC_COLUMNS = [
     "model",
+    "protocol",
     "metric",
     "k",
     "value",
     "lift_vs_popularity",
     "users_evaluated",
     "users_cold",
+    "served",
 ]
 
 # Digits of a share (a fraction of a whole) in the summary tables.
@@ -67,18 +69,32 @@ def _with_products(
 
 
 def build_model_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Metrics table with each model's relative lift over the popularity baseline.
+    """Metrics table with each model's relative lift over the popularity baseline
+    in the same protocol, and which model is served (chosen on validation).
 
     ``lift_vs_popularity = value / baseline_value - 1`` (empty for the baseline
     itself, and when the baseline scored 0).
     """
-    baseline = metrics[metrics["model"] == BASELINE].set_index("metric")["value"]
     table = metrics.copy()
-    base = table["metric"].map(baseline)
+    if "protocol" not in table:  # metrics of a run from before the protocols
+        table["protocol"] = CONFIGURED
+    if "served" not in table:  # ... or before the choice on validation
+        table["served"] = False
+    baseline = table[table["model"] == BASELINE].set_index(["protocol", "metric"])
+    keys = pd.MultiIndex.from_frame(table[["protocol", "metric"]])
+    base = pd.Series(baseline["value"].reindex(keys).to_numpy(), index=table.index)
     table["lift_vs_popularity"] = (table["value"] / base - 1).where(
         (table["model"] != BASELINE) & (base > 0)
     )
-    return table[METRIC_COLUMNS].sort_values(["metric", "model"]).reset_index(drop=True)
+    order = ["protocol", "metric", "model"]
+    return table[METRIC_COLUMNS].sort_values(order).reset_index(drop=True)
+
+
+def configured_protocol(model_metrics: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the configured protocol (all rows of an older table)."""
+    if "protocol" not in model_metrics:
+        return model_metrics
+    return model_metrics[model_metrics["protocol"] == CONFIGURED]
 
 
 def build_analytics_summary(events: DataFrame, products: DataFrame) -> DataFrame:

@@ -1,0 +1,194 @@
+"""Own history, the hybrid and the choice of the served model on validation."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ecom_recsys.names import ALS_MODEL, HYBRID, OWN_HISTORY, POPULARITY
+from ecom_recsys.params import EvaluationParams, RecommendParams, ServingParams
+from ecom_recsys.pipelines.modeling.baselines import popular_items, recommend_popular
+from ecom_recsys.pipelines.modeling.history import (
+    own_history,
+    recommend_hybrid,
+    recommend_own_history,
+)
+from ecom_recsys.pipelines.modeling.selection import (
+    _choose,
+    choose_served_model,
+    recommend_served,
+)
+from tests.conftest import rows, ts
+
+TRAIN_SCHEMA = (
+    "user_idx int, item_idx int, n_view int, n_purchase int, weight double, "
+    "last_event_time timestamp"
+)
+RECS_SCHEMA = "user_idx int, item_idx int, rank int, score double"
+
+
+@pytest.fixture
+def train(spark):
+    # user 0 bought 0 and viewed 1 and 2 (2 more recently); user 1 viewed 0, 3
+    return spark.createDataFrame(
+        [
+            (0, 0, 1, 1, 5.0, ts("2019-10-01 10:00:00")),
+            (0, 1, 1, 0, 1.0, ts("2019-10-01 11:00:00")),
+            (0, 2, 1, 0, 1.0, ts("2019-10-02 11:00:00")),
+            (1, 0, 1, 0, 1.0, ts("2019-10-01 10:00:00")),
+            (1, 3, 2, 0, 2.0, ts("2019-10-01 09:00:00")),
+            (2, 0, 1, 0, 1.0, ts("2019-10-01 09:00:00")),
+        ],
+        TRAIN_SCHEMA,
+    )
+
+
+def lists(frame):
+    return rows(frame.select("user_idx", "item_idx", "rank"), "user_idx", "rank")
+
+
+def test_own_history_orders_by_strength_then_recency(train):
+    got = rows(own_history(train), "user_idx", "order")
+    assert got == [
+        (0, 0, 1.0),
+        (0, 2, 2.0),
+        (0, 1, 3.0),
+        (1, 3, 1.0),
+        (1, 0, 2.0),
+        (2, 0, 1.0),
+    ]
+
+
+def test_own_history_baseline_skips_purchases_and_pads_with_popularity(train):
+    recommend = RecommendParams(top_k=3, exclude="purchased", max_candidates=10)
+    popular = popular_items(train, recommend)  # 0 (3 users), 1, 2, 3 (1 each)
+    got = lists(recommend_own_history(train, popular, recommend))
+    assert got == [
+        (0, 2, 1),  # user 0's own history, purchase 0 excluded
+        (0, 1, 2),
+        (0, 3, 3),  # padded with the most popular it allows
+        (1, 3, 1),
+        (1, 0, 2),
+        (1, 1, 3),
+        (2, 0, 1),
+        (2, 1, 2),
+        (2, 2, 3),
+    ]
+    seen = RecommendParams(top_k=2, exclude="seen", max_candidates=10)
+    # with 'seen' excluded, no history is left: it is the popularity baseline
+    assert lists(recommend_own_history(train, popular, seen)) == lists(
+        recommend_popular(popular, train, seen)
+    )
+
+
+def test_hybrid_puts_own_products_first_then_the_model(spark, train):
+    recommend = RecommendParams(top_k=3, exclude="purchased", max_candidates=10)
+    popular = popular_items(train, recommend)
+    als = spark.createDataFrame(
+        [(0, 3, 1, 0.9), (0, 1, 2, 0.5), (1, 1, 1, 0.8), (1, 2, 2, 0.7)], RECS_SCHEMA
+    )
+    users = spark.createDataFrame([(0,), (1,)], "user_idx int")
+    got = lists(recommend_hybrid(als, train, popular, recommend, 1, users))
+    assert got == [
+        (0, 2, 1),  # one own product first
+        (0, 3, 2),  # then the model's list
+        (0, 1, 3),
+        (1, 3, 1),
+        (1, 1, 2),
+        (1, 2, 3),
+    ]
+
+
+def _metrics(ndcg: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(m, "ndcg", 10, v, 100, 0) for m, v in ndcg.items()],
+        columns=["model", "metric", "k", "value", "users_evaluated", "users_cold"],
+    )
+
+
+BASE = {POPULARITY: 0.05, "recent_popularity": 0.04, OWN_HISTORY: 0.10}
+
+
+def test_the_served_model_must_beat_every_baseline_on_validation():
+    serving = ServingParams()
+    lost = _choose(_metrics({**BASE, ALS_MODEL: 0.08, "hybrid:2": 0.09}), serving)
+    assert lost["model"] == OWN_HISTORY
+    assert lost["best_baseline"] == OWN_HISTORY
+    tie = _choose(_metrics({**BASE, ALS_MODEL: 0.10, "hybrid:2": 0.10}), serving)
+    assert tie["model"] == OWN_HISTORY  # a tie goes to the baseline
+    won = _choose(
+        _metrics({**BASE, ALS_MODEL: 0.11, "hybrid:2": 0.12, "hybrid:5": 0.13}),
+        serving,
+    )
+    assert (won["model"], won["history_slots"]) == (HYBRID, 5)
+    assert won["reason"].startswith("hybrid:5 has the best validation NDCG@K, 0.1300")
+    assert "own_history, has 0.1000 (+30%)" in won["reason"]
+    off = _choose(
+        _metrics({**BASE, ALS_MODEL: 0.01, "hybrid:2": 0.02}),
+        ServingParams(choose_on_validation=False),
+    )
+    assert off["model"] == ALS_MODEL and "as configured" in off["reason"]
+
+
+def test_choice_on_validation_end_to_end_with_repeat_shares(spark, train, caplog):
+    recommend = RecommendParams(top_k=2, exclude="seen", max_candidates=10)
+    validation = spark.createDataFrame(
+        [(0, 1), (0, 3), (1, 3), (2, 2)], "user_idx int, item_idx int"
+    )
+    als = spark.createDataFrame(
+        [(0, 3, 1, 0.9), (1, 1, 1, 0.8), (2, 1, 1, 0.7)], RECS_SCHEMA
+    )
+    popular = popular_items(train, recommend)
+    metrics, choice = choose_served_model(
+        train,
+        validation,
+        als,
+        popular,
+        popular,
+        recommend,
+        EvaluationParams(k=2),
+        ServingParams(history_slots=[1]),
+    )
+    data = metrics[metrics["model"] == "data"].set_index("metric")["value"]
+    # 2 of the 4 validation pairs were in the history, all of which 'seen' removes
+    assert data.to_dict() == {"truth_in_history": 0.5, "truth_excluded": 0.5}
+    assert set(metrics["model"]) == {
+        ALS_MODEL,
+        "hybrid:1",
+        OWN_HISTORY,
+        POPULARITY,
+        "recent_popularity",
+        "data",
+    }
+    assert choice["model"] in {
+        ALS_MODEL,
+        HYBRID,
+        OWN_HISTORY,
+        POPULARITY,
+        "recent_popularity",
+    }
+    assert choice["users_evaluated"] == 3
+    served = recommend_served(choice, als, train, popular, popular, recommend)
+    assert served.select("user_idx").distinct().count() == 3
+
+
+def test_a_warning_when_the_exclusion_removes_most_of_what_users_come_back_to(
+    spark, train, caplog
+):
+    recommend = RecommendParams(top_k=2, exclude="seen", max_candidates=10)
+    validation = spark.createDataFrame([(0, 1), (1, 3)], "user_idx int, item_idx int")
+    als = spark.createDataFrame([(0, 3, 1, 0.9), (1, 1, 1, 0.8)], RECS_SCHEMA)
+    popular = popular_items(train, recommend)
+    choose_served_model(
+        train,
+        validation,
+        als,
+        popular,
+        popular,
+        recommend,
+        EvaluationParams(k=2),
+        ServingParams(history_slots=[1]),
+    )
+    assert (
+        "recommend.exclude='seen' removes 100% of what validation users" in caplog.text
+    )
