@@ -104,6 +104,8 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         "map",
         "mean_popularity",
         "ndcg",
+        "ndcg_ci_high",
+        "ndcg_ci_low",
         "precision",
         "recall",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import statistics
 
 import pandas as pd
 import pytest
@@ -204,7 +205,20 @@ def test_evaluation_matches_hand_computed_metrics(spark):
     assert values["popularity", "map"] == pytest.approx(((1 + 1) / 3 + 1) / 2)
     assert set(result["users_evaluated"]) == {2}
     assert set(result["users_cold"]) == {1}
-    assert len(result) == 14  # 2 models x (4 ranking + 3 beyond-accuracy metrics)
+    # the users' NDCG (0.8 and 1 for popularity): mean +- 1.96 standard errors
+    users = [ndcg_u0, 1.0]
+    half = 1.96 * statistics.stdev(users) / math.sqrt(2)
+    assert values["popularity", "ndcg_ci_low"] == pytest.approx(
+        statistics.mean(users) - half
+    )
+    assert values["popularity", "ndcg_ci_high"] == pytest.approx(
+        statistics.mean(users) + half
+    )
+    for model in ("als", "popularity"):  # centred on Spark's NDCG
+        centre = (values[model, "ndcg_ci_low"] + values[model, "ndcg_ci_high"]) / 2
+        assert centre == pytest.approx(values[model, "ndcg"])
+    # 2 models x (4 ranking + 2 interval + 3 beyond-accuracy metrics)
+    assert len(result) == 18
 
 
 def test_all_cold_test_users_give_nan_metrics_and_a_warning_in_words(

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from pyspark.ml.evaluation import RankingEvaluator, RegressionEvaluator
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import ALS_MODEL, CONFIGURED, GLOBAL_MEAN, ITEM, NEW_ITEMS, USER
@@ -42,6 +42,9 @@ def evaluate_recommendations(
     one training interaction (the model knows them). Test users unknown to the
     model are counted as cold and skipped. Users with fewer than K
     recommendations are scored on what they got (missing slots are misses).
+
+    Beside NDCG@K, a 95% interval of it over users (``ndcg_ci_low``,
+    ``ndcg_ci_high``: mean +- 1.96 standard errors of the users' NDCG).
 
     Beyond accuracy, on the same users' lists: ``coverage`` (distinct products
     recommended / products in training), ``long_tail_share`` (share of
@@ -156,7 +159,7 @@ def _ranking_metrics(
         .persist()
     )
     try:
-        return {
+        metrics = {
             metric: (
                 RankingEvaluator(k=k, metricName=spark_name).evaluate(scored)
                 if n_evaluated
@@ -164,8 +167,47 @@ def _ranking_metrics(
             )
             for metric, spark_name in METRICS.items()
         }
+        return {**metrics, **_ndcg_interval(scored, k)}
     finally:
         scored.unpersist()
+
+
+def user_ndcg(k: int) -> Column:
+    """Each user's NDCG@K with binary relevance, as Spark's RankingEvaluator
+    computes it (their mean is its ``ndcgAtK``): DCG over the first K predicted
+    items, IDCG over min(K, |truth|) hits."""
+    predicted = F.slice("prediction", 1, k)
+
+    def discounted(n: Column, gain) -> Column:
+        positions = F.sequence(F.lit(0), F.greatest(n - 1, F.lit(0)))
+        total = F.aggregate(
+            positions,
+            F.lit(0.0),
+            lambda acc, i: acc + gain(i) / F.log2(i.cast("double") + 2.0),
+        )
+        return F.when(n > 0, total).otherwise(F.lit(0.0))
+
+    dcg = discounted(
+        F.size(predicted),
+        lambda i: F.when(F.array_contains("label", predicted[i]), 1.0).otherwise(0.0),
+    )
+    ideal = discounted(F.least(F.size("label"), F.lit(k)), lambda i: F.lit(1.0))
+    return F.when(ideal > 0, dcg / ideal).otherwise(F.lit(0.0))
+
+
+def _ndcg_interval(scored: DataFrame, k: int) -> dict[str, float]:
+    """A 95% interval of the mean NDCG@K over users (normal approximation:
+    mean +- 1.96 standard errors), as ``ndcg_ci_low`` and ``ndcg_ci_high``."""
+    row = scored.agg(
+        F.avg(user_ndcg(k)).alias("mean"),
+        F.stddev_samp(user_ndcg(k)).alias("sd"),
+        F.count(F.lit(1)).alias("n"),
+    ).first()
+    if not row["n"] or row["sd"] is None:
+        nan = float("nan")
+        return {"ndcg_ci_low": nan, "ndcg_ci_high": nan}
+    half = 1.96 * row["sd"] / math.sqrt(row["n"])
+    return {"ndcg_ci_low": row["mean"] - half, "ndcg_ci_high": row["mean"] + half}
 
 
 def _as_ranked_array(recs: DataFrame, k: int) -> DataFrame:
