@@ -10,7 +10,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: run test install demo-data lint format viz dashboard java clean-data benchmark
+.PHONY: run test install demo-data lint format viz dashboard java clean-data benchmark quality
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,8 @@ benchmark: install java
 clean-data:
 	find data -mindepth 2 ! -name .gitkeep -delete 2>/dev/null || true
 	find data -mindepth 2 -type d -empty -delete 2>/dev/null || true
+
+# The quality report: every model on the real datasets in ../shared/data (or
+# DATASETS=movielens_small), under global and per-user splits (docs/evaluation.md).
+quality: install java
+	$(BIN)/python -m ecom_recsys.quality $(if $(DATASETS),--datasets $(DATASETS))
