@@ -75,7 +75,7 @@ def test_list_origin_counts_each_source_of_a_served_list():
         {"source": ["model"] * 7 + ["segment:loyal"] * 2 + ["popularity"]}
     )
     assert data.list_origin(recs) == (
-        "7 from the ALS model, 2 from the most popular products of segment "
+        "7 from the model chosen on validation, 2 from the most popular products of segment "
         "'loyal', 1 from overall popularity"
     )
 
@@ -394,7 +394,7 @@ def test_overview_and_user_views_of_the_interactions_source(project, open_app):
     shown = app.dataframe[0].value
     expected = recs[recs["user_id"] == user_id].sort_values("rank")
     assert shown["product_id"].tolist() == expected["product_id"].tolist()
-    assert f"Served list: {len(expected)} from the ALS model." in [
+    assert f"Served list: {len(expected)} from the model chosen on validation." in [
         c.value for c in app.caption
     ]
     history = app.dataframe[1].value

@@ -56,7 +56,7 @@ FROM_MODEL = "model"
 FROM_SEGMENT = "segment"
 FROM_POPULARITY = "popularity"
 SERVED_FROM = {
-    FROM_MODEL: "ALS",
+    FROM_MODEL: "chosen model",
     FROM_SEGMENT: "segment favourites",
     FROM_POPULARITY: "popularity",
 }

@@ -256,12 +256,12 @@ def headline(model_metrics: pd.DataFrame, metric: str = "ndcg") -> dict[str, Any
 def list_origin(recommendations: pd.DataFrame) -> str:
     """Where a user's served list came from, in words (from its ``source`` column)."""
     if "source" not in recommendations or recommendations.empty:
-        return "the ALS model"
+        return "the model chosen on validation"
     counts = recommendations["source"].value_counts()
     parts = []
     for origin, n in counts.items():
         if origin == FROM_MODEL:
-            text = "the ALS model"
+            text = "the model chosen on validation"
         elif str(origin).startswith(f"{FROM_SEGMENT}:"):
             text = f"the most popular products of segment '{origin.split(':', 1)[1]}'"
         elif origin == FROM_POPULARITY:
