@@ -320,7 +320,7 @@ CASES = [
         params=nested("data_processing.events.tables.events.non_negativ", ["price"]),
         error=r"data_processing.events.tables.events.non_negativ \(--params\) = "
         r"\['price'\]: not a known key \(misspelt\?\); the keys are \['required', "
-        r"'allowed', 'non_negative', 'unique', 'timestamp_format'\]",
+        r"'allowed', 'non_negative', 'unique', 'not_future', 'timestamp_format'\]",
     ),
     BadInput(
         "misspelt-modeling-key",

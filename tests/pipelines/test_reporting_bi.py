@@ -130,7 +130,7 @@ def test_product_analytics_without_purchases_or_ratings_leave_them_null(spark):
 
 def test_metrics_export_keeps_the_documented_columns_in_order():
     metrics = pd.DataFrame(
-        [[0.5, "als", "ndcg", 10, 0.3, 100, 5]],
+        [[0.5, "als", "configured", "ndcg", 10, 0.3, 100, 5, True]],
         columns=[
             "lift_vs_popularity",
             *[c for c in METRIC_COLUMNS if c != "lift_vs_popularity"],
@@ -138,7 +138,17 @@ def test_metrics_export_keeps_the_documented_columns_in_order():
     )
     table = export_metrics(metrics)
     assert list(table.columns) == METRIC_COLUMNS
-    assert table.iloc[0].tolist() == ["als", "ndcg", 10, 0.3, 0.5, 100, 5]
+    assert table.iloc[0].tolist() == [
+        "als",
+        "configured",
+        "ndcg",
+        10,
+        0.3,
+        0.5,
+        100,
+        5,
+        True,
+    ]
 
 
 CUSTOMERS = (

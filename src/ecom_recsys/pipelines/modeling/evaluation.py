@@ -3,8 +3,11 @@ metrics and, for explicit ALS, the RMSE of the predicted ratings."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -296,9 +299,21 @@ def _log_ndcg(result: pd.DataFrame, k: int, n_evaluated: int, n_cold: int) -> No
     )
 
 
-def seen_excluded(recommend: RecommendParams) -> RecommendParams:
-    """The recommend settings of the new-items protocol: everything seen excluded."""
-    return recommend.model_copy(update={"exclude": "seen"})
+def with_seen_excluded(
+    recommender: Callable[..., DataFrame],
+) -> Callable[..., DataFrame]:
+    """``recommender`` (a function with a ``recommend`` argument) with
+    everything seen excluded: its lists for the new-items protocol."""
+    signature = inspect.signature(recommender)
+
+    @functools.wraps(recommender)
+    def new_items(*args: Any, **kwargs: Any) -> DataFrame:
+        bound = signature.bind(*args, **kwargs)
+        recommend: RecommendParams = bound.arguments["recommend"]
+        bound.arguments["recommend"] = recommend.model_copy(update={"exclude": "seen"})
+        return recommender(*bound.args, **bound.kwargs)
+
+    return new_items
 
 
 def new_items_truth(test: DataFrame, train: DataFrame) -> DataFrame:

@@ -25,7 +25,7 @@ from .evaluation import (
     evaluate_recommendations,
     label_protocols,
     new_items_truth,
-    seen_excluded,
+    with_seen_excluded,
 )
 from .history import recommend_own_history
 from .selection import choose_served_model, recommend_chosen_hybrid, recommend_served
@@ -202,38 +202,32 @@ NEW_ITEMS_LISTS = {
 NEW_ITEMS = Pipeline(
     [
         node(
-            seen_excluded,
-            "params:recommend",
-            "new_items_recommend",
-            name="exclude_seen",
-        ),
-        node(
             new_items_truth,
             ["test", "train"],
             "new_items_test",
             name="build_new_items_test",
         ),
         node(
-            recommend_als,
-            ["als_model", "train", "new_items_recommend", "new_items_test"],
+            with_seen_excluded(recommend_als),
+            ["als_model", "train", "params:recommend", "new_items_test"],
             NEW_ITEMS_LISTS[ALS_MODEL],
             name="recommend_als_new_items",
         ),
         node(
-            recommend_popular,
-            ["popular_items", "train", "new_items_recommend", "new_items_test"],
+            with_seen_excluded(recommend_popular),
+            ["popular_items", "train", "params:recommend", "new_items_test"],
             NEW_ITEMS_LISTS[POPULARITY],
             name="recommend_popular_new_items",
         ),
         node(
-            recommend_popular,
-            ["recent_popular_items", "train", "new_items_recommend", "new_items_test"],
+            with_seen_excluded(recommend_popular),
+            ["recent_popular_items", "train", "params:recommend", "new_items_test"],
             NEW_ITEMS_LISTS[RECENT_POPULARITY],
             name="recommend_recent_popular_new_items",
         ),
         node(
-            recommend_random,
-            ["train", "new_items_recommend", "params:baselines", "new_items_test"],
+            with_seen_excluded(recommend_random),
+            ["train", "params:recommend", "params:baselines", "new_items_test"],
             NEW_ITEMS_LISTS[RANDOM],
             name="recommend_random_new_items",
         ),
