@@ -17,6 +17,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io.core import DatasetError
 
 from ecom_recsys.cli import cli
+from ecom_recsys.datasets import HeaderCSVDataset
 from ecom_recsys.faults import explain
 from ecom_recsys.pipelines.data_processing.quarantine import TimestampFormatError
 from tests.conftest import PROJECT_PATH, make_project
@@ -98,11 +99,14 @@ def test_a_full_disk_during_a_run_ends_in_one_line_and_the_trace_is_logged(
     target = str(project["data"] / "01_raw/interactions")
 
     def full_disk(self, data):
-        raise FakeJavaError(
+        java = FakeJavaError(
             JAVA_TRACE.replace("/data/08_reporting/events/bi/recommendations", target)
         )
+        raise DatasetError(f"Failed while saving data to dataset {self}") from java
 
-    with mock.patch("kedro_datasets.spark.SparkDatasetV2._save", full_disk):
+    # Kedro wraps a dataset class's save when the class is created: patch the
+    # raw dataset's own save, whenever the class was first imported.
+    with mock.patch.object(HeaderCSVDataset, "save", full_disk):
         result, log = _kedro_run(
             project, tmp_path, "--pipelines=demo_data", "--namespaces=interactions"
         )
