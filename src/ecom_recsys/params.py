@@ -289,6 +289,10 @@ class ServingParams(Params):
 
     # off: serve ALS whatever validation says
     choose_on_validation: bool = True
+    # serve a model over the best simple alternative only when its validation
+    # lead is beyond its own uncertainty (the lower end of its 95% NDCG
+    # interval is above the baseline's NDCG); off: any lead is enough
+    lead_beyond_interval: bool = True
     # hybrids tried: this many of the user's own products first, then ALS
     history_slots: list[Annotated[int, Field(ge=1)]] = Field(
         default=[2, 5], min_length=1

@@ -99,9 +99,11 @@ def test_hybrid_puts_own_products_first_then_the_model(spark, train):
     ]
 
 
-def _metrics(ndcg: dict[str, float]) -> pd.DataFrame:
+def _metrics(ndcg: dict[str, float], half: float = 0.005) -> pd.DataFrame:
+    """Validation NDCG per model, with a 95% interval of +- ``half``."""
     return pd.DataFrame(
-        [(m, "ndcg", 10, v, 100, 0) for m, v in ndcg.items()],
+        [(m, "ndcg", 10, v, 100, 0) for m, v in ndcg.items()]
+        + [(m, "ndcg_ci_low", 10, v - half, 100, 0) for m, v in ndcg.items()],
         columns=["model", "metric", "k", "value", "users_evaluated", "users_cold"],
     )
 
@@ -123,6 +125,18 @@ def test_the_served_model_must_beat_every_baseline_on_validation():
     assert (won["model"], won["history_slots"]) == (HYBRID, 5)
     assert won["reason"].startswith("hybrid:5 has the best validation NDCG@K, 0.1300")
     assert "own_history, has 0.1000 (+30%)" in won["reason"]
+    # a lead inside the winner's own uncertainty is not trusted ...
+    noisy = _choose(_metrics({**BASE, ALS_MODEL: 0.13, "hybrid:2": 0.0}, 0.05), serving)
+    assert noisy["model"] == OWN_HISTORY
+    assert "too small a lead to trust, so own_history is served" in noisy["reason"]
+    # ... unless asked to take any lead
+    anyway = ServingParams(lead_beyond_interval=False)
+    assert (
+        _choose(_metrics({**BASE, ALS_MODEL: 0.13, "hybrid:2": 0.0}, 0.05), anyway)[
+            "model"
+        ]
+        == ALS_MODEL
+    )
     off = _choose(
         _metrics({**BASE, ALS_MODEL: 0.01, "hybrid:2": 0.02}),
         ServingParams(choose_on_validation=False),

@@ -162,22 +162,28 @@ def _choose(metrics: pd.DataFrame, serving: ServingParams) -> dict[str, Any]:
             **common,
         }
     order = [*_PREFERENCE, *sorted(hybrids)]
-    ranked = sorted(order, key=lambda m: (-ndcg[m], order.index(m)))
-    winner = ranked[0]
-    served = HYBRID if winner.startswith(f"{HYBRID}:") else winner
-    lead = (
-        ndcg[winner] / common["best_baseline_ndcg"] - 1
-        if served not in BASELINES
-        else 0
-    )
+    winner = sorted(order, key=lambda m: (-ndcg[m], order.index(m)))[0]
+    base = common["best_baseline_ndcg"]
     reason = (
         f"{winner} has the best validation NDCG@K, {ndcg[winner]:.4f}, on {users} "
-        f"users; the best simple alternative, {best_baseline}, has "
-        f"{common['best_baseline_ndcg']:.4f}"
-        + (f" ({lead:+.0%})" if served not in BASELINES else "")
+        f"users; the best simple alternative, {best_baseline}, has {base:.4f}"
     )
+    low = metrics[metrics["metric"] == "ndcg_ci_low"].set_index("model")["value"]
+    if (
+        winner not in BASELINES
+        and serving.lead_beyond_interval
+        and low.get(winner, -math.inf) <= base
+    ):
+        reason += (
+            f", which is inside the 95% interval of {winner}'s (from "
+            f"{low[winner]:.4f}): too small a lead to trust, so {best_baseline} "
+            "is served"
+        )
+        winner = best_baseline
+    elif winner not in BASELINES:
+        reason += f" ({ndcg[winner] / base - 1:+.0%})" if base > 0 else ""
     return {
-        "model": served,
+        "model": HYBRID if winner.startswith(f"{HYBRID}:") else winner,
         "validation_ndcg": float(ndcg[winner]),
         "reason": reason,
         **common,
