@@ -47,8 +47,9 @@ def test_metrics_are_written_and_als_beats_popularity(project):
     )
     models = {"als", "hybrid", "own_history", "popularity", "recent_popularity"}
     assert set(metrics["model"]) == {*models, "random"}
-    # 2 protocols x 6 models x (4 ranking + 2 interval + 3 beyond-accuracy)
-    assert len(metrics) == 2 * 6 * 9
+    # (6 models configured + 5 new-items, no random) x (4 ranking + 2 interval
+    # + 3 beyond-accuracy)
+    assert len(metrics) == (6 + 5) * 9
     configured = metrics[metrics["protocol"] == "configured"]
     ndcg = configured[configured["metric"] == "ndcg"].set_index("model")["value"]
     assert ndcg["als"] > ndcg["popularity"]

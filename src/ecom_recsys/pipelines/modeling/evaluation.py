@@ -135,11 +135,14 @@ def _metric_rows(
     """``(model, metric, k, value)`` per model: its ranking metrics, then its
     beyond-accuracy metrics, on the evaluated ``users``."""
     rows = []
+    scored: dict[int, dict[str, float]] = {}  # the same lists under two names
     for name, recs in recommendations.items():
-        metrics = {
-            **_ranking_metrics(recs, users, k, n_evaluated),
-            **_beyond_accuracy(recs, users, item_popularity, k),
-        }
+        if id(recs) not in scored:
+            scored[id(recs)] = {
+                **_ranking_metrics(recs, users, k, n_evaluated),
+                **_beyond_accuracy(recs, users, item_popularity, k),
+            }
+        metrics = scored[id(recs)]
         rows += [(name, metric, k, float(value)) for metric, value in metrics.items()]
     return rows
 
@@ -201,9 +204,10 @@ def user_ndcg(k: int) -> Column:
 def _ndcg_interval(scored: DataFrame, k: int) -> dict[str, float]:
     """A 95% interval of the mean NDCG@K over users (normal approximation:
     mean +- 1.96 standard errors), as ``ndcg_ci_low`` and ``ndcg_ci_high``."""
-    row = scored.agg(
-        F.avg(user_ndcg(k)).alias("mean"),
-        F.stddev_samp(user_ndcg(k)).alias("sd"),
+    per_user = scored.select(user_ndcg(k).alias("ndcg"))
+    row = per_user.agg(
+        F.avg("ndcg").alias("mean"),
+        F.stddev_samp("ndcg").alias("sd"),
         F.count(F.lit(1)).alias("n"),
     ).first()
     if not row["n"] or row["sd"] is None:
