@@ -107,8 +107,10 @@ def choose_served_model(
 
     The winner has the highest validation NDCG@K; on a tie the simpler wins
     (baselines first, then ALS, then the hybrids), so a model that does not beat
-    every baseline is never served. With ``serving.choose_on_validation`` off,
-    or no validation user to measure, ALS is served as configured.
+    every baseline is never served; with ``serving.lead_beyond_interval`` its
+    lead must also be beyond the lower end of its own 95% interval, else the
+    best baseline is served. With ``serving.choose_on_validation`` off, or no
+    validation user to measure, ALS is served as configured.
 
     Returns:
         The validation metrics (``model, metric, k, value, users_evaluated,
