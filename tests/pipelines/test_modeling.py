@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import random
 import shutil
 import statistics
 
 import pandas as pd
 import pytest
 from kedro.io.core import Version
+from pyspark.ml.evaluation import RankingEvaluator
 
 from ecom_recsys.datasets import ALSModelDataset
 from ecom_recsys.params import (
@@ -26,7 +28,10 @@ from ecom_recsys.pipelines.modeling.baselines import (
     recommend_popular,
     recommend_random,
 )
-from ecom_recsys.pipelines.modeling.evaluation import evaluate_recommendations
+from ecom_recsys.pipelines.modeling.evaluation import (
+    METRICS,
+    evaluate_recommendations,
+)
 from ecom_recsys.pipelines.modeling.lists import excluded_items
 from ecom_recsys.pipelines.modeling.serving import serve_recommendations
 from ecom_recsys.pipelines.modeling.tuning import (
@@ -219,6 +224,45 @@ def test_evaluation_matches_hand_computed_metrics(spark):
         assert centre == pytest.approx(values[model, "ndcg"])
     # 2 models x (4 ranking + 2 interval + 3 beyond-accuracy metrics)
     assert len(result) == 18
+
+
+def test_ranking_metrics_equal_spark_ranking_evaluator_on_random_lists(spark):
+    """All models are scored in one pass; each metric must equal what Spark's
+    RankingEvaluator gives for that model alone (short, empty and long lists,
+    one to many relevant items)."""
+    rng = random.Random(7)
+    k, users, items = 5, range(40), range(30)
+    test = [(u, i) for u in users for i in rng.sample(items, rng.randint(1, 8))]
+    train = [(u, 0) for u in users]
+    lists = {
+        name: [
+            (u, i, rank, 1.0 / rank)
+            for u in users
+            for rank, i in enumerate(rng.sample(items, rng.randint(0, 8)), 1)
+        ]
+        for name in ("a", "b", "c")
+    }
+    recs = {n: spark.createDataFrame(r, RECS_SCHEMA) for n, r in lists.items()}
+    result = evaluate_recommendations(
+        spark.createDataFrame(train, "user_idx int, item_idx int"),
+        spark.createDataFrame(test, "user_idx int, item_idx int"),
+        EvaluationParams(k=k),
+        **recs,
+    )
+    values = {(r.model, r.metric): r.value for r in result.itertuples()}
+    truth = {u: sorted(float(i) for u2, i in test if u2 == u) for u in users}
+    for name, rows_ in lists.items():
+        ranked = {u: [float(i) for u2, i, _, _ in rows_ if u2 == u][:k] for u in users}
+        scored = spark.createDataFrame(
+            [(ranked[u], truth[u]) for u in users],
+            "prediction array<double>, label array<double>",
+        )
+        for metric, spark_name in METRICS.items():
+            expected = RankingEvaluator(k=k, metricName=spark_name).evaluate(scored)
+            assert values[name, metric] == pytest.approx(expected, abs=1e-12), (
+                name,
+                metric,
+            )
 
 
 def test_all_cold_test_users_give_nan_metrics_and_a_warning_in_words(

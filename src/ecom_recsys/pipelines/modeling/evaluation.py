@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from pyspark.ml.evaluation import RankingEvaluator, RegressionEvaluator
+from pyspark.ml.evaluation import RegressionEvaluator
 from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -21,6 +21,7 @@ from ecom_recsys.params import EvaluationParams, RecommendParams
 
 logger = logging.getLogger(__name__)
 
+# The ranking metrics, and the RankingEvaluator metric each one reproduces.
 METRICS = {
     "precision": "precisionAtK",
     "recall": "recallAtK",
@@ -39,7 +40,8 @@ def evaluate_recommendations(
     test_ratings: DataFrame | None = None,
     **recommendations: DataFrame,
 ) -> pd.DataFrame:
-    """Score each model's top-K on the test period with Spark's RankingEvaluator.
+    """Score each model's top-K on the test period: the ranking metrics of
+    Spark's RankingEvaluator, computed for every model in one pass.
 
     Users evaluated: those with at least one relevant test product and at least
     one training interaction (the model knows them). Test users unknown to the
@@ -133,49 +135,89 @@ def _metric_rows(
     n_evaluated: int,
 ) -> list[tuple[str, str, int, float]]:
     """``(model, metric, k, value)`` per model: its ranking metrics, then its
-    beyond-accuracy metrics, on the evaluated ``users``."""
-    rows = []
-    scored: dict[int, dict[str, float]] = {}  # the same lists under two names
-    for name, recs in recommendations.items():
-        if id(recs) not in scored:
-            scored[id(recs)] = {
-                **_ranking_metrics(recs, users, k, n_evaluated),
-                **_beyond_accuracy(recs, users, item_popularity, k),
-            }
-        metrics = scored[id(recs)]
-        rows += [(name, metric, k, float(value)) for metric, value in metrics.items()]
-    return rows
+    beyond-accuracy metrics, on the evaluated ``users``.
+
+    Every model's lists are scored together, in two Spark jobs whatever the
+    number of models (the same lists under two names once): the evaluated
+    users' top K of all models, tagged with the model, are kept in memory for
+    both."""
+    lists: dict[int, DataFrame] = {}  # the same lists under two names: once
+    for recs in recommendations.values():
+        lists.setdefault(id(recs), recs)
+    tagged = functools.reduce(
+        DataFrame.unionByName,
+        (
+            recs.where(F.col("rank") <= k).select(
+                F.lit(i).alias(_LIST), USER, ITEM, "rank"
+            )
+            for i, recs in enumerate(lists.values())
+        ),
+    )
+    top_k = tagged.join(users.select(USER), USER, "left_semi").persist()
+    try:
+        ranking = _ranking_metrics(top_k, users, len(lists), k, n_evaluated)
+        beyond = _beyond_accuracy(top_k, item_popularity, len(lists))
+    finally:
+        top_k.unpersist()
+    index = {key: i for i, key in enumerate(lists)}
+    return [
+        (name, metric, k, float(value))
+        for name, recs in recommendations.items()
+        for metric, value in {
+            **ranking[index[id(recs)]],
+            **beyond[index[id(recs)]],
+        }.items()
+    ]
+
+
+_LIST = "_list"  # which model's lists a row belongs to, while scoring
 
 
 def _ranking_metrics(
-    recs: DataFrame, users: DataFrame, k: int, n_evaluated: int
-) -> dict[str, float]:
-    """Precision, recall, NDCG and MAP at K of the ``users`` (``user_idx,
-    label``) with RankingEvaluator: NaN when no user is evaluated; a user without
-    recommendations scores on an empty list."""
-    lists = _as_ranked_array(recs.join(users, USER, "left_semi"), k)
-    scored = (
-        users.join(lists, USER, "left")
+    top_k: DataFrame, users: DataFrame, n_lists: int, k: int, n_evaluated: int
+) -> list[dict[str, float]]:
+    """Per list: precision, recall, NDCG and MAP at K of the ``users``
+    (``user_idx, label``) as Spark's RankingEvaluator computes them, and the 95%
+    interval of the NDCG (mean +- 1.96 standard errors over users); NaN when no
+    user is evaluated. A user without recommendations scores on an empty list."""
+    nan = float("nan")
+    empty = dict.fromkeys([*METRICS, "ndcg_ci_low", "ndcg_ci_high"], nan)
+    if not n_evaluated:
+        return [dict(empty) for _ in range(n_lists)]
+    predictions = (
+        top_k.groupBy(_LIST, USER)
+        .agg(F.sort_array(F.collect_list(F.struct("rank", ITEM))).alias("ranked"))
         .select(
-            "label",
-            F.coalesce("prediction", F.array().cast("array<double>")).alias(
-                "prediction"
-            ),
+            _LIST,
+            USER,
+            F.transform("ranked", lambda r: r[ITEM].cast("double")).alias("prediction"),
         )
-        .persist()
     )
-    try:
-        metrics = {
-            metric: (
-                RankingEvaluator(k=k, metricName=spark_name).evaluate(scored)
-                if n_evaluated
-                else float("nan")
-            )
-            for metric, spark_name in METRICS.items()
-        }
-        return {**metrics, **_ndcg_interval(scored, k)}
-    finally:
-        scored.unpersist()
+    every_list = F.explode(F.array(*[F.lit(i) for i in range(n_lists)]))
+    scored = (
+        users.select(every_list.alias(_LIST), USER, "label")
+        .join(predictions, [_LIST, USER], "left")
+        .withColumn(
+            "prediction",
+            F.coalesce("prediction", F.array().cast("array<double>")),
+        )
+    )
+    per_user = scored.select(_LIST, *[f(k).alias(m) for m, f in _USER_METRICS.items()])
+    result = per_user.groupBy(_LIST).agg(
+        *[F.avg(m).alias(m) for m in METRICS],
+        F.stddev_samp("ndcg").alias("sd"),
+        F.count(F.lit(1)).alias("n"),
+    )
+    by_list = [dict(empty) for _ in range(n_lists)]
+    for row in result.collect():  # one row per model
+        metrics = {m: row[m] for m in METRICS}
+        sd = row["sd"]
+        if sd is not None and not math.isnan(sd):
+            half = 1.96 * sd / math.sqrt(row["n"])
+            metrics["ndcg_ci_low"] = row["ndcg"] - half
+            metrics["ndcg_ci_high"] = row["ndcg"] + half
+        by_list[row[_LIST]].update(metrics)
+    return by_list
 
 
 def user_ndcg(k: int) -> Column:
@@ -201,57 +243,79 @@ def user_ndcg(k: int) -> Column:
     return F.when(ideal > 0, dcg / ideal).otherwise(F.lit(0.0))
 
 
-def _ndcg_interval(scored: DataFrame, k: int) -> dict[str, float]:
-    """A 95% interval of the mean NDCG@K over users (normal approximation:
-    mean +- 1.96 standard errors), as ``ndcg_ci_low`` and ``ndcg_ci_high``."""
-    per_user = scored.select(user_ndcg(k).alias("ndcg"))
-    row = per_user.agg(
-        F.avg("ndcg").alias("mean"),
-        F.stddev_samp("ndcg").alias("sd"),
-        F.count(F.lit(1)).alias("n"),
-    ).first()
-    if not row["n"] or row["sd"] is None:
-        nan = float("nan")
-        return {"ndcg_ci_low": nan, "ndcg_ci_high": nan}
-    half = 1.96 * row["sd"] / math.sqrt(row["n"])
-    return {"ndcg_ci_low": row["mean"] - half, "ndcg_ci_high": row["mean"] + half}
-
-
-def _as_ranked_array(recs: DataFrame, k: int) -> DataFrame:
-    """Per user, the recommended item ids as ``array<double>`` in rank order."""
-    return (
-        recs.where(F.col("rank") <= k)
-        .groupBy(USER)
-        .agg(F.sort_array(F.collect_list(F.struct("rank", ITEM))).alias("ranked"))
-        .select(
-            USER,
-            F.transform("ranked", lambda r: r[ITEM].cast("double")).alias("prediction"),
-        )
+def _hits(k: int) -> Column:
+    """1.0 or 0.0 per predicted item among the first K: is it in the truth."""
+    return F.transform(
+        F.slice("prediction", 1, k),
+        lambda item: F.when(F.array_contains("label", item), 1.0).otherwise(0.0),
     )
 
 
+def _total(values: Column) -> Column:
+    return F.aggregate(values, F.lit(0.0), lambda acc, v: acc + v)
+
+
+def user_precision(k: int) -> Column:
+    """Hits in the first K / K (a shorter list still divides by K)."""
+    return _total(_hits(k)) / F.lit(float(k))
+
+
+def user_recall(k: int) -> Column:
+    """Hits in the first K / the number of relevant items."""
+    return _total(_hits(k)) / F.size("label")
+
+
+def user_average_precision(k: int) -> Column:
+    """Sum of precision@i at each hit i among the first K / min(|truth|, K)."""
+    hits = _hits(k)
+    at_hits = F.transform(
+        hits,
+        lambda hit, i: hit * _total(F.slice(hits, 1, i + 1)) / (i + 1).cast("double"),
+    )
+    return _total(at_hits) / F.least(F.size("label"), F.lit(k))
+
+
+# Per user, as Spark's RankingEvaluator computes each metric (their means are
+# its metrics; tests/pipelines/test_modeling.py checks that they agree).
+_USER_METRICS: dict[str, Callable[[int], Column]] = {
+    "precision": user_precision,
+    "recall": user_recall,
+    "ndcg": user_ndcg,
+    "map": user_average_precision,
+}
+
+
 def _beyond_accuracy(
-    recs: DataFrame, users: DataFrame, item_popularity: DataFrame, k: int
-) -> dict[str, float]:
-    """Coverage, long-tail share and mean popularity of the users' top-K lists."""
-    lists = recs.where(F.col("rank") <= k).join(users, USER, "left_semi")
-    row = (
-        lists.join(item_popularity, ITEM, "left")
+    top_k: DataFrame, item_popularity: DataFrame, n_lists: int
+) -> list[dict[str, float]]:
+    """Per list: coverage, long-tail share and mean popularity of the evaluated
+    users' top-K lists."""
+    nan = float("nan")
+    n_items = item_popularity.count()
+    by_list = [
+        {
+            "coverage": 0.0 if n_items else nan,
+            "long_tail_share": nan,
+            "mean_popularity": nan,
+        }
+        for _ in range(n_lists)
+    ]
+    result = (
+        top_k.join(item_popularity, ITEM, "left")
+        .groupBy(_LIST)
         .agg(
             F.countDistinct(ITEM).alias("items"),
             F.avg(F.when(F.col("is_head"), 0.0).otherwise(1.0)).alias("tail"),
             F.avg(F.coalesce("share_of_users", F.lit(0.0))).alias("popularity"),
         )
-        .first()
     )
-    n_items = item_popularity.count()
-    return {
-        "coverage": (row["items"] / n_items) if n_items else float("nan"),
-        "long_tail_share": float("nan") if row["tail"] is None else row["tail"],
-        "mean_popularity": float("nan")
-        if row["popularity"] is None
-        else row["popularity"],
-    }
+    for row in result.collect():  # one row per model
+        by_list[row[_LIST]] = {
+            "coverage": row["items"] / n_items if n_items else nan,
+            "long_tail_share": row["tail"],
+            "mean_popularity": row["popularity"],
+        }
+    return by_list
 
 
 def _rmse(
