@@ -235,25 +235,6 @@ def test_generic_source_runs_a_movielens_file_end_to_end(spark, project):
     assert ndcg["als"] > ndcg["popularity"] > 0
 
 
-def test_rerun_gives_identical_recommendations_and_metrics(spark, project):
-    data = project["data"]
-    served = data / "07_model_output/interactions/served_recommendations.parquet"
-    metrics = data / "07_model_output/interactions/ranking_metrics.csv"
-
-    def snapshot():
-        recs = spark.read.parquet(str(latest(served))).collect()
-        return sorted(tuple(r) for r in recs), pd.read_csv(latest(metrics))
-
-    before_recs, before_metrics = snapshot()
-    first = latest(served)
-    run(project, "modeling", namespaces=["interactions"])
-    assert latest(served) != first  # a new version, the previous one kept
-    assert (first / "_SUCCESS").exists()
-    after_recs, after_metrics = snapshot()
-    assert after_recs == before_recs
-    pd.testing.assert_frame_equal(after_metrics, before_metrics)
-
-
 def test_tuning_trials_are_written_and_the_choice_is_used(project):
     data = project["data"]
     trials = pd.read_csv(data / "08_reporting/events/tuning_trials.csv")

@@ -60,6 +60,9 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
         {"default": pipeline, "demo_data": demo}
     ).validate_raw_params(dict(loader["parameters"]))
     params = _flatten(typed)
+    # the tuning has its own tests (and the end-to-end run tunes events)
+    tuning = "params:modeling.events.tuning"
+    params[tuning] = params[tuning].model_copy(update={"enabled": False})
     raw = generate_events(params["params:demo_data.events"]).withColumn(
         "_corrupt_record", F.lit(None).cast("string")
     )

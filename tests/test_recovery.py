@@ -59,14 +59,14 @@ def _versions(path: Path) -> set[str]:
     return {p.name for p in path.iterdir()} if path.exists() else set()
 
 
-def _kill_while_writing(project: dict[str, Path], output: Path) -> str:
-    """Start ``kedro run --pipelines=modeling,reporting`` in a process and kill it
-    (Python and the JVM, SIGKILL) as soon as it starts writing a new version of
-    ``output``: mid-run, and mid-write. Returns the version it left."""
+def _kill_while_writing(project: dict[str, Path], output: Path, node: str) -> str:
+    """Start ``kedro run --from-nodes=<node>`` (the node that writes ``output``,
+    and everything after it) in a process and kill it (Python and the JVM,
+    SIGKILL) as soon as it starts writing a new version of ``output``: mid-run,
+    and mid-write. Returns the version it left."""
     known = _versions(output)
     command = [sys.executable, "-m", "kedro", "run", "--env=test"]
-    command += [f"--conf-source={project['conf']}", "--pipelines=modeling,reporting"]
-    command += [f"--namespaces={SOURCE}"]
+    command += [f"--conf-source={project['conf']}", f"--from-nodes={SOURCE}.{node}"]
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
     process = subprocess.Popen(
         command,
@@ -105,7 +105,7 @@ def test_a_killed_run_keeps_the_last_good_outputs_and_a_resumed_run_completes(
 
     # 1. Killed while saving the model: the previous model is still the one
     # loaded, and resuming retrains it (its newest version is incomplete).
-    killed = _kill_while_writing(project, models)
+    killed = _kill_while_writing(project, models, "train_als")
     assert not (models / killed / "als_model/itemFactors/_SUCCESS").exists()
     assert _item_factors(project) == factors
     assert max(_versions(models) - {killed}) == previous_model
@@ -118,7 +118,7 @@ def test_a_killed_run_keeps_the_last_good_outputs_and_a_resumed_run_completes(
 
     # 2. Killed while writing the served recommendations: the last good
     # versions still load, and resuming writes them again, identical.
-    killed = _kill_while_writing(project, served)
+    killed = _kill_while_writing(project, served, "serve_recommendations")
     assert not (served / killed / served.name / "_SUCCESS").exists()
     after_kill = _snapshot(project)
     assert after_kill[0] == before[0]
@@ -154,14 +154,18 @@ def test_only_missing_outputs_reruns_what_an_interrupted_run_did_not_finish(
     assert interactions.stat().st_mtime_ns == untouched  # complete: not rerun
 
 
-def test_from_nodes_resumes_and_ends_with_the_same_results(project):
+def test_from_nodes_reruns_the_modeling_with_identical_results(project):
+    """A rerun from the first modeling node (tuning, validation, choice,
+    training, evaluation) writes new versions, keeps the previous ones, and
+    gives identical lists and metrics."""
     before = _snapshot(project)
     served = (
         project["data"] / f"07_model_output/{SOURCE}/served_recommendations.parquet"
     )
     known = _versions(served)
-    run(project, "__default__", [SOURCE], from_nodes=[f"{SOURCE}.train_als"])
+    run(project, "__default__", [SOURCE], from_nodes=[f"{SOURCE}.tune_als"])
     assert _versions(served) - known  # the resumed part ran and wrote a version
+    assert all((served / v / served.name / "_SUCCESS").exists() for v in known)
     after = _snapshot(project)
     assert after[0] == before[0]
     pd.testing.assert_frame_equal(after[1], before[1])
