@@ -116,5 +116,14 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
     # the BI export is the last reader of the served lists: the runner keeps it
     recs = catalog["events.bi_recommendations"].load()
     assert recs.groupBy("user_id").count().where("count != 10").count() == 0
+    # similar products: every method on validation and test, one served
+    similar = catalog["events.similar_products_metrics"].load()
+    assert set(zip(similar["period"], similar["method"], strict=True)) == {
+        (p, m)
+        for p in ("validation", "test")
+        for m in ("als", "cooccurrence", "popularity")
+    }
+    assert similar.loc[similar["served"], "method"].nunique() == 1
+    assert (similar["pairs"] > 0).all()
     quality = catalog["events.data_quality"].load()
     assert quality.set_index("outcome").loc["kept", "rows"] == raw.count()

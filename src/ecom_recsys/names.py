@@ -45,6 +45,16 @@ BASELINE = POPULARITY  # the baseline every model is compared with
 # model must beat each of them on validation (a tie goes to the baseline).
 BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY)
 
+# Similar products (``similar_products``): per product (``item_idx``) its
+# similar ones (``similar_idx``, source id ``similar_product_id``), by a
+# ``method``: ALS item factors or co-occurrence (either can be served, chosen on
+# validation), or the popularity baseline they are compared with.
+SIMILAR_ITEM, SIMILAR_PRODUCT_ID = "similar_idx", "similar_product_id"
+METHOD = "method"
+COOCCURRENCE = "cooccurrence"  # products touched by the same users
+SIMILAR_METHODS = (ALS_MODEL, COOCCURRENCE)  # what can be served
+SIMILAR_EVALUATED = (*SIMILAR_METHODS, POPULARITY)  # what the metrics compare
+
 # Evaluation protocols: the `protocol` column of the metrics. CONFIGURED: the
 # configured truth and exclusions; NEW_ITEMS: truth only products new to the
 # user, lists exclude everything the user has seen.

@@ -302,8 +302,24 @@ class ServingParams(Params):
     max_excluded_truth: float = Field(default=0.5, ge=0, le=1)
 
 
+class SimilarParams(Params):
+    """Similar products: the top ``n`` per product from ALS item factors
+    (cosine) or co-occurrence, the one served chosen on validation."""
+
+    n: int = Field(default=10, ge=1)  # similar products per product
+    # ALS compares every product with only this many of the most popular
+    # training products (null: all), as recommend.candidate_items does for users
+    candidate_items: int | None = Field(default=10_000, ge=1)
+    # co-occurrence counts only each user's most recent this many products, so
+    # heavy users add at most n^2 pairs
+    max_items_per_user: int = Field(default=50, ge=2)
+    # off: serve ALS's lists and score test only (no lists on the tuning data)
+    choose_on_validation: bool = True
+
+
 class Modeling(_Group):
     als: ALSParams = ALSParams()
+    similar: SimilarParams = SimilarParams()
     serving: ServingParams = ServingParams()
     recommend: RecommendParams = RecommendParams()
     evaluation: EvaluationParams = EvaluationParams()

@@ -138,7 +138,16 @@ def als_model_with_items(
 ) -> ALSModel:
     """``model`` (same uid, rank, user factors and parameters) scoring only the
     items of ``item_factors`` (its ``id, features`` rows), ``block_size`` items
-    per block.
+    per block."""
+    return als_model_with_factors(model, model.userFactors, item_factors, block_size)
+
+
+def als_model_with_factors(
+    model: ALSModel, user_factors: DataFrame, item_factors: DataFrame, block_size: int
+) -> ALSModel:
+    """``model`` (same uid, rank and parameters) with the given ``id, features``
+    rows as its user and item factors, ``block_size`` rows per block: e.g. item
+    factors on both sides, to rank items by their dot product with an item.
 
     ALSModel has no public constructor in PySpark; this one is the JVM's
     (package-private in Scala, public in bytecode).
@@ -147,7 +156,7 @@ def als_model_with_items(
     java = jvm.org.apache.spark.ml.recommendation.ALSModel(
         model.uid,
         model.rank,
-        model.userFactors._jdf,  # noqa: SLF001
+        user_factors._jdf,  # noqa: SLF001
         item_factors._jdf,  # noqa: SLF001
     )
     scorer = ALSModel(java)

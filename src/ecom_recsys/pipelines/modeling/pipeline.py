@@ -1,5 +1,6 @@
 """Modeling: ALS, the hybrid of own history and ALS, and the baselines; the
-served model chosen on validation; top-K lists and their evaluation on test."""
+served model chosen on validation; top-K lists and their evaluation on test;
+similar products per product."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -30,6 +31,11 @@ from .evaluation import (
 from .history import recommend_own_history
 from .selection import choose_served_model, recommend_chosen_hybrid, recommend_served
 from .serving import serve_recommendations
+from .similar import (
+    build_similar_lists,
+    evaluate_similar_products,
+    serve_similar_products,
+)
 from .tuning import tune_als
 
 # Source-agnostic modeling on canonical ``train`` and ``test`` tables.
@@ -268,7 +274,46 @@ NEW_ITEMS = Pipeline(
     ]
 )
 
+# Similar products per product: ALS item factors, co-occurrence and the
+# popularity baseline, built on the tuning data (validation chooses the method
+# served) and on everything before test (scored once on test, and served).
+SIMILAR = Pipeline(
+    [
+        node(
+            build_similar_lists,
+            ["validation_als_model", "tuning_train", "params:similar"],
+            "validation_similar_lists",
+            name="build_validation_similar_lists",
+        ),
+        node(
+            build_similar_lists,
+            ["als_model", "train", "params:similar"],
+            "similar_lists",
+            name="build_similar_lists",
+        ),
+        node(
+            evaluate_similar_products,
+            [
+                "validation_similar_lists",
+                "similar_lists",
+                "interactions",
+                "user_index",
+                "product_index",
+                "params:similar",
+            ],
+            "similar_products_metrics",
+            name="evaluate_similar_products",
+        ),
+        node(
+            serve_similar_products,
+            ["similar_lists", "similar_products_metrics"],
+            "similar_products",
+            name="serve_similar_products",
+        ),
+    ]
+)
+
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Modeling for every source."""
-    return for_sources("modeling", SHARED + NEW_ITEMS)
+    return for_sources("modeling", SHARED + NEW_ITEMS + SIMILAR)

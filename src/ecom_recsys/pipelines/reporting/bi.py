@@ -12,7 +12,7 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import FROM_MODEL, SERVED_FROM
+from ecom_recsys.names import FROM_MODEL, METHOD, SERVED_FROM, SIMILAR_PRODUCT_ID
 
 from .tables import METRIC_COLUMNS, share
 
@@ -71,6 +71,21 @@ def export_recommendations(top_recommendations_pretty: DataFrame) -> DataFrame:
     recs = top_recommendations_pretty
     return recs.select(
         "user_id", "rank", "product_id", *product_details(recs), "score", "source"
+    )
+
+
+def export_similar_products(similar_products_pretty: DataFrame) -> DataFrame:
+    """The served similar products: ``product_id, rank, similar_product_id,
+    category, brand, price`` (of the similar product), ``score, method`` (one
+    row per product and rank)."""
+    similar = similar_products_pretty
+    return similar.select(
+        "product_id",
+        "rank",
+        SIMILAR_PRODUCT_ID,
+        *product_details(similar),
+        "score",
+        METHOD,
     )
 
 

@@ -11,6 +11,7 @@ from .bi import (
     export_products,
     export_recommendations,
     export_segments,
+    export_similar_products,
 )
 from .charts import (
     plot_category_aggregates,
@@ -30,6 +31,7 @@ from .tables import (
     build_group_recommendations,
     build_model_metrics,
     build_popularity_long_tail,
+    build_similar_products_pretty,
     build_top_products,
     build_top_recommendations_pretty,
     describe_order_lines,
@@ -117,6 +119,18 @@ SHARED = Pipeline(
             ["products", "interactions", "top_recommendations_pretty"],
             "bi_products",
             name="export_products",
+        ),
+        node(
+            build_similar_products_pretty,
+            ["similar_products", "product_index", "products"],
+            "similar_products_pretty",
+            name="build_similar_products_pretty",
+        ),
+        node(
+            export_similar_products,
+            "similar_products_pretty",
+            "bi_similar_products",
+            name="export_similar_products",
         ),
     ]
 )

@@ -8,7 +8,17 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALS_MODEL, BASELINE, CONFIGURED, ITEM, USER
+from ecom_recsys.names import (
+    ALS_MODEL,
+    BASELINE,
+    CONFIGURED,
+    ITEM,
+    METHOD,
+    PRODUCT_ID,
+    SIMILAR_ITEM,
+    SIMILAR_PRODUCT_ID,
+    USER,
+)
 from ecom_recsys.params import GroupListParams, LongTailParams, TopProductsParams
 
 # The event types of the conversion funnel, in order.
@@ -199,6 +209,33 @@ def build_top_recommendations_pretty(
         F.round("score", 6).alias("score"),
         *extra,
     ).orderBy("user_id", "rank")
+
+
+def build_similar_products_pretty(
+    similar_products: DataFrame, product_index: DataFrame, products: DataFrame
+) -> DataFrame:
+    """Similar products with source ids and the similar product's details.
+
+    Columns: ``product_id, rank, similar_product_id``, the product table's
+    other columns (of the similar product), ``score, method``; each file
+    sorted by product and rank (no global sort: nothing reads one product's
+    list by skipping row groups).
+    """
+    similar = similar_products.withColumnRenamed(ITEM, "_product").withColumnRenamed(
+        SIMILAR_ITEM, ITEM
+    )
+    joined, details = _with_products(similar, product_index, products)
+    named = joined.withColumnRenamed(PRODUCT_ID, SIMILAR_PRODUCT_ID).join(
+        product_index.withColumnRenamed(ITEM, "_product"), "_product"
+    )
+    return named.select(
+        PRODUCT_ID,
+        "rank",
+        SIMILAR_PRODUCT_ID,
+        *details,
+        F.round("score", 6).alias("score"),
+        METHOD,
+    ).sortWithinPartitions(PRODUCT_ID, "rank")
 
 
 def build_funnel(events: DataFrame) -> pd.DataFrame:
