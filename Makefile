@@ -44,8 +44,10 @@ demo-data: install java
 run: demo-data
 	$(BIN)/kedro run --env=$(ENV)
 
+# Two workers: the shared end-to-end run on one, the other tests beside it.
+TEST_WORKERS ?= 2
 test: install java
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,6 +22,15 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers), every test that reads
+    the shared demo run goes to one worker, which makes that run once."""
+    for item in items:
+        if "demo_project" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_project"))
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
     """A small local SparkSession shared by every test (JVM start-up is slow)."""
