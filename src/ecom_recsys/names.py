@@ -38,12 +38,16 @@ POPULARITY = "popularity"
 RECENT_POPULARITY = "recent_popularity"
 RANDOM = "random"
 OWN_HISTORY = "own_history"
+SEGMENT_POPULARITY = "segment_popularity"  # the customer's segment's favourites
 HYBRID = "hybrid"  # own history first, then ALS
 GLOBAL_MEAN = "global_mean"  # predicts the mean training rating (beside ALS's RMSE)
 BASELINE = POPULARITY  # the baseline every model is compared with
 # The simple alternatives a shop could use instead of a model: the served
 # model must beat each of them on validation (a tie goes to the baseline).
-BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY)
+BASELINES = (POPULARITY, RECENT_POPULARITY, OWN_HISTORY, SEGMENT_POPULARITY)
+# The sources whose users have segments (RFM), so segment popularity is a
+# candidate: each segment computed only from the data before the period scored.
+SEGMENTED_SOURCES = ("orders",)
 
 # Similar products (``similar_products``): per product (``item_idx``) its
 # similar ones (``similar_idx``, source id ``similar_product_id``), by a

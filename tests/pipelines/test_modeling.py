@@ -25,6 +25,7 @@ from ecom_recsys.pipelines.modeling.baselines import (
     group_popular_items,
     popular_items,
     recent_popular_items,
+    recommend_group_popular,
     recommend_popular,
     recommend_random,
 )
@@ -325,6 +326,35 @@ def test_group_popular_items_rank_within_each_group_and_overall(spark, train):
         ("b", 0, 1, 1),
         ("b", 3, 1, 2),
     ]
+
+
+def test_segment_popularity_lists_the_users_segments_favourites_then_overall(
+    spark, train
+):
+    groups = spark.createDataFrame(
+        [(0, "a"), (1, "a"), (2, "b")], "user_idx int, group string"
+    )
+    recommend = RecommendParams(top_k=2, exclude="purchased", max_candidates=10)
+    items = group_popular_items(train, groups, recommend)
+    recs = recommend_group_popular(items, groups, train, recommend)
+    assert rows(recs, "user_idx", "rank") == [
+        # a: 0 (2 users), 1, 2 (1 each); user 0 bought 0
+        (0, 1, 1, 1.0),
+        (0, 2, 2, 1.0),
+        (1, 0, 1, 2.0),
+        (1, 1, 2, 1.0),
+        # b has only 0 and 3 (bought): padded with overall popularity's next, 1
+        (2, 0, 1, 1.0),
+        (2, 1, 2, 1.0),
+    ]
+    only = spark.createDataFrame([(2,), (7,)], "user_idx int")
+    assert rows(
+        recommend_group_popular(items, groups, train, recommend, only).select(
+            "user_idx", "item_idx"
+        ),
+        "user_idx",
+        "item_idx",
+    ) == [(2, 0), (2, 1)]
 
 
 def test_serving_gives_every_user_k_unpurchased_items_and_says_where_from(spark):

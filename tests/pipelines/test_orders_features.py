@@ -15,6 +15,7 @@ from ecom_recsys.pipelines.feature_engineering.orders import (
     build_order_products,
     latest_review_per_order,
     payments_per_order,
+    period_segments,
     segment_groups,
 )
 from ecom_recsys.schemas import OLIST
@@ -261,4 +262,26 @@ def test_feedback_products_categories_and_groups(spark, lines, tables):
         (0, "champions"),
         (1, "promising"),
         (2, "other"),
+    ]
+
+
+def test_period_segments_see_only_the_orders_up_to_the_period(spark, lines):
+    rfm = RFMParams.model_validate(RFM)
+    user_index = spark.createDataFrame(
+        [("u1", 0), ("u3", 1), ("u9", 2)], "user_id string, user_idx int"
+    )
+    period = spark.createDataFrame(
+        [(0, 5, ts("2018-01-10 10:00:00"))],
+        "user_idx int, item_idx int, last_event_time timestamp",
+    )
+    # before o2, u1 had one order of 165, a day before the period's end: not
+    # yet the champion the whole data makes of them; u3 is not in the period
+    assert rows(period_segments(lines, period, user_index, rfm)) == [(0, "promising")]
+    everything = spark.createDataFrame(
+        [(0, 5, ts("2018-03-01 09:00:00")), (1, 6, ts("2018-03-31 12:00:00"))],
+        "user_idx int, item_idx int, last_event_time timestamp",
+    )
+    assert rows(period_segments(lines, everything, user_index, rfm), "user_idx") == [
+        (0, "champions"),
+        (1, "promising"),
     ]

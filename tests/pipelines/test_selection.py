@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ecom_recsys.names import ALS_MODEL, HYBRID, OWN_HISTORY, POPULARITY
+from ecom_recsys.names import (
+    ALS_MODEL,
+    HYBRID,
+    OWN_HISTORY,
+    POPULARITY,
+    SEGMENT_POPULARITY,
+)
 from ecom_recsys.params import EvaluationParams, RecommendParams, ServingParams
 from ecom_recsys.pipelines.modeling.baselines import popular_items, recommend_popular
 from ecom_recsys.pipelines.modeling.history import (
@@ -13,6 +19,7 @@ from ecom_recsys.pipelines.modeling.history import (
     recommend_hybrid,
     recommend_own_history,
 )
+from ecom_recsys.pipelines.modeling.pipeline import create_pipeline
 from ecom_recsys.pipelines.modeling.selection import (
     _choose,
     choose_served_model,
@@ -142,6 +149,36 @@ def test_the_served_model_must_beat_every_baseline_on_validation():
         ServingParams(choose_on_validation=False),
     )
     assert off["model"] == ALS_MODEL and "as configured" in off["reason"]
+
+
+def test_segment_popularity_competes_as_a_baseline_where_a_source_has_it(spark):
+    won = _choose(
+        _metrics({**BASE, SEGMENT_POPULARITY: 0.20, ALS_MODEL: 0.15, "hybrid:2": 0.1}),
+        ServingParams(),
+    )
+    assert (won["model"], won["best_baseline"]) == (SEGMENT_POPULARITY, won["model"])
+    beaten = _choose(
+        _metrics({**BASE, SEGMENT_POPULARITY: 0.12, ALS_MODEL: 0.2, "hybrid:2": 0.1}),
+        ServingParams(),
+    )
+    assert beaten["model"] == ALS_MODEL
+    assert "segment_popularity, has 0.1200 (+67%)" in beaten["reason"]
+    segment_lists = spark.createDataFrame([(0, 3, 1, 2.0)], RECS_SCHEMA)
+    served = recommend_served(
+        won, None, None, None, None, None, segment_popularity=segment_lists
+    )
+    assert served is segment_lists
+
+
+def test_only_sources_with_segments_have_the_segment_candidate():
+    pipe = create_pipeline()
+    choose = {n.name: n for n in pipe.nodes if n.name.endswith("choose_served_model")}
+    segment = "validation_segment_popularity_recommendations"
+    assert f"orders.{segment}" in choose["orders.choose_served_model"].inputs
+    assert not any(segment in i for i in choose["events.choose_served_model"].inputs)
+    evaluated = pipe.only_nodes("orders.evaluate_recommendations").inputs()
+    assert "orders.segment_popularity_recommendations" in evaluated
+    assert "orders.train_user_groups" in pipe.inputs()  # from feature engineering
 
 
 def test_choice_on_validation_end_to_end_with_repeat_shares(spark, train, caplog):

@@ -269,3 +269,26 @@ def segment_groups(user_index: DataFrame, customer_features: DataFrame) -> DataF
         USER_ID,
         "left",
     ).select(USER, F.coalesce(GROUP, F.lit("other")).alias(GROUP))
+
+
+def period_segments(
+    order_lines: DataFrame, period: DataFrame, user_index: DataFrame, rfm: RFMParams
+) -> DataFrame:
+    """Each customer's segment from their orders up to their last interaction in
+    ``period`` (``train`` or ``tuning_train``), for the customers in it.
+
+    Segment popularity scored on the next period then never sees that period's
+    orders (``user_groups``, for serving, uses every order).
+    """
+    until = (
+        period.groupBy(USER)
+        .agg(F.max("last_event_time").alias("_until"))
+        .join(user_index, USER)
+    )
+    lines = order_lines.join(
+        until.select(F.col(USER_ID).alias("customer_unique_id"), "_until"),
+        "customer_unique_id",
+    ).where(F.col("order_purchase_timestamp") <= F.col("_until"))
+    return segment_groups(
+        until.select(USER, USER_ID), build_customer_features(lines.drop("_until"), rfm)
+    )

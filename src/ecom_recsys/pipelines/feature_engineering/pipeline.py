@@ -19,6 +19,7 @@ from .orders import (
     build_order_feedback,
     build_order_lines,
     build_order_products,
+    period_segments,
     segment_groups,
 )
 from .splits import (
@@ -138,6 +139,20 @@ ORDERS = Pipeline(
             ["user_index", "customer_features"],
             "user_groups",
             name="assign_user_groups",
+        ),
+        # each customer's segment as it was before the period a baseline is
+        # scored on: validation (tuning) and test (train)
+        node(
+            period_segments,
+            ["order_lines", "tuning_train", "user_index", "params:rfm"],
+            "tuning_user_groups",
+            name="assign_tuning_segments",
+        ),
+        node(
+            period_segments,
+            ["order_lines", "train", "user_index", "params:rfm"],
+            "train_user_groups",
+            name="assign_train_segments",
         ),
     ]
 )

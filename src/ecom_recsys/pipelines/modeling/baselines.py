@@ -1,16 +1,29 @@
-"""The baselines ALS is compared with: overall, recent and per-group popularity,
-and random products."""
+"""The baselines ALS is compared with: overall, recent and per-group (segment)
+popularity, and random products."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALL_USERS, ITEM, USER
+from ecom_recsys.names import (
+    ALL_USERS,
+    FROM_POPULARITY,
+    FROM_SEGMENT,
+    GROUP,
+    ITEM,
+    USER,
+)
 from ecom_recsys.params import BaselineParams, RecommendParams
 from ecom_recsys.spark.frames import dense_index, hash_uniform
 
-from .lists import candidates_needed, excluded_items, top_k, training_users
+from .lists import (
+    candidates_needed,
+    excluded_items,
+    first_k,
+    top_k,
+    training_users,
+)
 
 
 def popular_items(train: DataFrame, recommend: RecommendParams) -> DataFrame:
@@ -146,3 +159,74 @@ def group_popular_items(
         .withColumn("group_rank", F.row_number().over(order))
         .where(F.col("group_rank") <= n)
     )
+
+
+# Group lists are ordered after every model rank: the user's group's from this
+# base on, then overall popularity's from twice it.
+_GROUP_BASE = 2**30
+
+
+def group_candidates(
+    group_items: DataFrame, user_groups: DataFrame, excluded: DataFrame, k: int
+) -> DataFrame:
+    """Each user's group's list, then the overall popularity list, each only as
+    deep as the user's own exclusions require.
+
+    Returns:
+        ``user_idx, item_idx, order, score, source``: ``order`` from 2**30 on
+        (after any model rank), ``source`` ``segment:<group>`` or ``popularity``.
+    """
+    needed = candidates_needed(user_groups.select(USER), excluded, k, 2**30).join(
+        user_groups, USER
+    )
+    ranked = group_items.select(
+        GROUP,
+        ITEM,
+        "group_rank",
+        F.col("n_users").cast("double").alias("score"),
+        F.when(F.col(GROUP) == ALL_USERS, F.lit(FROM_POPULARITY))
+        .otherwise(F.concat(F.lit(f"{FROM_SEGMENT}:"), F.col(GROUP)))
+        .alias("source"),
+    )
+    own_group = needed.join(
+        F.broadcast(ranked.where(F.col(GROUP) != ALL_USERS)), [GROUP]
+    ).where(F.col("group_rank") <= F.col("_needed"))
+    overall = needed.select(USER, "_needed").join(
+        F.broadcast(ranked.where(F.col(GROUP) == ALL_USERS)),
+        F.col("group_rank") <= F.col("_needed"),
+    )
+    return _after(own_group, _GROUP_BASE).unionByName(_after(overall, 2 * _GROUP_BASE))
+
+
+def _after(candidates: DataFrame, base: int) -> DataFrame:
+    """Group candidates ordered by their list's rank from ``base`` on."""
+    return candidates.select(
+        USER,
+        ITEM,
+        (F.col("group_rank") + base).cast("double").alias("order"),
+        "score",
+        "source",
+    )
+
+
+def recommend_group_popular(
+    group_items: DataFrame,
+    user_groups: DataFrame,
+    train: DataFrame,
+    recommend: RecommendParams,
+    users: DataFrame | None = None,
+) -> DataFrame:
+    """The segment popularity baseline: each training user's (in ``users`` when
+    given) group's most popular products not bought (or seen, as configured),
+    padded from overall popularity.
+
+    Returns:
+        ``user_idx, item_idx, rank, score`` (score: the product's users in the
+        list it came from).
+    """
+    excluded = excluded_items(train, recommend.exclude)
+    groups = training_users(train, users).join(user_groups, USER)
+    candidates = group_candidates(group_items, groups, excluded, recommend.top_k)
+    return first_k(
+        candidates.join(excluded, [USER, ITEM], "left_anti"), recommend.top_k
+    ).select(USER, ITEM, "rank", "score")

@@ -11,6 +11,8 @@ from ecom_recsys.names import (
     POPULARITY,
     RANDOM,
     RECENT_POPULARITY,
+    SEGMENT_POPULARITY,
+    SEGMENTED_SOURCES,
 )
 from ecom_recsys.pipelines import for_sources
 
@@ -19,6 +21,7 @@ from .baselines import (
     group_popular_items,
     popular_items,
     recent_popular_items,
+    recommend_group_popular,
     recommend_popular,
     recommend_random,
 )
@@ -38,7 +41,114 @@ from .similar import (
 )
 from .tuning import tune_als
 
-# Source-agnostic modeling on canonical ``train`` and ``test`` tables.
+# Segment popularity, for the sources whose users have segments: each segment's
+# favourites before validation and before test (segments as they were then).
+SEGMENT_LISTS = Pipeline(
+    [
+        node(
+            group_popular_items,
+            ["tuning_train", "tuning_user_groups", "params:recommend"],
+            "tuning_segment_items",
+            name="rank_tuning_segment_items",
+        ),
+        node(
+            recommend_group_popular,
+            [
+                "tuning_segment_items",
+                "tuning_user_groups",
+                "tuning_train",
+                "params:recommend",
+                "validation",
+            ],
+            "validation_segment_popularity_recommendations",
+            name="recommend_validation_segment_popular",
+        ),
+        node(
+            group_popular_items,
+            ["train", "train_user_groups", "params:recommend"],
+            "train_segment_items",
+            name="rank_train_segment_items",
+        ),
+        node(
+            recommend_group_popular,
+            ["train_segment_items", "train_user_groups", "train", "params:recommend"],
+            "segment_popularity_recommendations",
+            name="recommend_segment_popular",
+        ),
+    ]
+)
+
+
+def _extra_lists(source: str, prefix: str = "") -> dict[str, str]:
+    """The source's candidates beyond the shared ones (model name: its lists)."""
+    if source not in SEGMENTED_SOURCES:
+        return {}
+    return {SEGMENT_POPULARITY: f"{prefix}segment_popularity_recommendations"}
+
+
+def _candidates(source: str) -> Pipeline:
+    """Choosing, serving and evaluating every candidate of ``source``: the
+    shared ones, and its own (segment popularity) where it has them."""
+    extra = _extra_lists(source)
+    return (SEGMENT_LISTS if extra else Pipeline([])) + Pipeline(
+        [
+            node(
+                choose_served_model,
+                inputs={
+                    "tuning_train": "tuning_train",
+                    "validation": "validation",
+                    "validation_als_recommendations": "validation_als_recommendations",
+                    "tuning_popular_items": "tuning_popular_items",
+                    "tuning_recent_popular_items": "tuning_recent_popular_items",
+                    "recommend": "params:recommend",
+                    "evaluation": "params:evaluation",
+                    "serving": "params:serving",
+                    **_extra_lists(source, "validation_"),
+                },
+                outputs=["validation_metrics", "served_model"],
+                name="choose_served_model",
+            ),
+            node(
+                recommend_served,
+                inputs={
+                    "served_model": "served_model",
+                    "als_recommendations": "als_recommendations",
+                    "train": "train",
+                    "popular": "popular_items",
+                    "recent_popular": "recent_popular_items",
+                    "recommend": "params:recommend",
+                    **extra,
+                },
+                outputs="model_recommendations",
+                name="recommend_served_model",
+            ),
+            node(
+                evaluate_recommendations,
+                inputs={
+                    "train": "train",
+                    "test": "test",
+                    "evaluation": "params:evaluation",
+                    "model": "als_model",
+                    "als_params": "best_als_params",
+                    "served_model": "served_model",
+                    "test_ratings": "test_ratings",
+                    ALS_MODEL: "als_recommendations",
+                    HYBRID: "hybrid_recommendations",
+                    OWN_HISTORY: "own_history_recommendations",
+                    POPULARITY: "popularity_recommendations",
+                    RECENT_POPULARITY: "recent_popularity_recommendations",
+                    RANDOM: "random_recommendations",
+                    **extra,
+                },
+                outputs="configured_metrics",
+                name="evaluate_recommendations",
+            ),
+        ]
+    )
+
+
+# Source-agnostic modeling on canonical ``train`` and ``test`` tables (the
+# choice, serving and evaluation are in _candidates).
 SHARED = Pipeline(
     [
         node(
@@ -128,21 +238,6 @@ SHARED = Pipeline(
             name="rank_tuning_recent_popular_items",
         ),
         node(
-            choose_served_model,
-            inputs=[
-                "tuning_train",
-                "validation",
-                "validation_als_recommendations",
-                "tuning_popular_items",
-                "tuning_recent_popular_items",
-                "params:recommend",
-                "params:evaluation",
-                "params:serving",
-            ],
-            outputs=["validation_metrics", "served_model"],
-            name="choose_served_model",
-        ),
-        node(
             recommend_own_history,
             inputs=["train", "popular_items", "params:recommend", "test"],
             outputs="own_history_recommendations",
@@ -160,39 +255,6 @@ SHARED = Pipeline(
             ],
             outputs="hybrid_recommendations",
             name="recommend_hybrid",
-        ),
-        node(
-            recommend_served,
-            inputs=[
-                "served_model",
-                "als_recommendations",
-                "train",
-                "popular_items",
-                "recent_popular_items",
-                "params:recommend",
-            ],
-            outputs="model_recommendations",
-            name="recommend_served_model",
-        ),
-        node(
-            evaluate_recommendations,
-            inputs={
-                "train": "train",
-                "test": "test",
-                "evaluation": "params:evaluation",
-                "model": "als_model",
-                "als_params": "best_als_params",
-                "served_model": "served_model",
-                "test_ratings": "test_ratings",
-                ALS_MODEL: "als_recommendations",
-                HYBRID: "hybrid_recommendations",
-                OWN_HISTORY: "own_history_recommendations",
-                POPULARITY: "popularity_recommendations",
-                RECENT_POPULARITY: "recent_popularity_recommendations",
-                RANDOM: "random_recommendations",
-            },
-            outputs="configured_metrics",
-            name="evaluate_recommendations",
         ),
     ]
 )
@@ -316,4 +378,6 @@ SIMILAR = Pipeline(
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Modeling for every source."""
-    return for_sources("modeling", SHARED + NEW_ITEMS + SIMILAR)
+    return for_sources(
+        "modeling", lambda source: SHARED + _candidates(source) + NEW_ITEMS + SIMILAR
+    )

@@ -46,10 +46,12 @@ def validation_candidates(
     recent_popular: DataFrame,
     recommend: RecommendParams,
     serving: ServingParams,
+    other_lists: dict[str, DataFrame],
 ) -> dict[str, DataFrame]:
     """Every candidate's lists for the validation users, all fitted on the
     tuning data: ALS (the chosen configuration), each hybrid, own history,
-    popularity and recent popularity."""
+    popularity, recent popularity, and the source's own (``other_lists``, e.g.
+    segment popularity)."""
     users = validation.select(USER).distinct()
     lists = {
         ALS_MODEL: als_recommendations,
@@ -58,6 +60,7 @@ def validation_candidates(
         RECENT_POPULARITY: recommend_popular(
             recent_popular, tuning_train, recommend, users
         ),
+        **other_lists,
     }
     for slots in serving.history_slots:
         lists[hybrid_name(slots)] = recommend_hybrid(
@@ -102,6 +105,7 @@ def choose_served_model(
     recommend: RecommendParams,
     evaluation: EvaluationParams,
     serving: ServingParams,
+    **other_lists: DataFrame,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score every candidate on the validation period and choose what to serve.
 
@@ -110,7 +114,8 @@ def choose_served_model(
     every baseline is never served; with ``serving.lead_beyond_interval`` its
     lead must also be beyond the lower end of its own 95% interval, else the
     best baseline is served. With ``serving.choose_on_validation`` off, or no
-    validation user to measure, ALS is served as configured.
+    validation user to measure, ALS is served as configured. ``other_lists``:
+    the source's own candidates' validation lists (segment popularity), by name.
 
     Returns:
         The validation metrics (``model, metric, k, value, users_evaluated,
@@ -126,6 +131,7 @@ def choose_served_model(
         tuning_recent_popular_items,
         recommend,
         serving,
+        other_lists,
     )
     metrics = evaluate_recommendations(tuning_train, validation, evaluation, **lists)
     shares = repeat_shares(tuning_train, validation, recommend)
@@ -146,7 +152,7 @@ def _choose(metrics: pd.DataFrame, serving: ServingParams) -> dict[str, Any]:
     hybrids = {m: v for m, v in ndcg.items() if m.startswith(f"{HYBRID}:")}
     best_hybrid = max(hybrids, key=lambda m: (hybrids[m], -int(m.split(":")[1])))
     slots = int(best_hybrid.split(":")[1])
-    baselines = ndcg[list(BASELINES)]
+    baselines = ndcg[[m for m in BASELINES if m in ndcg.index]]
     best_baseline = str(baselines.idxmax()) if baselines.notna().any() else POPULARITY
     users = int(metrics["users_evaluated"].max())
     common = {
@@ -163,7 +169,7 @@ def _choose(metrics: pd.DataFrame, serving: ServingParams) -> dict[str, Any]:
             "reason": f"ALS, as configured ({why})",
             **common,
         }
-    order = [*_PREFERENCE, *sorted(hybrids)]
+    order = [m for m in _PREFERENCE if m in ndcg.index] + sorted(hybrids)
     winner = sorted(order, key=lambda m: (-ndcg[m], order.index(m)))[0]
     base = common["best_baseline_ndcg"]
     reason = (
@@ -215,10 +221,14 @@ def recommend_served(
     popular: DataFrame,
     recent_popular: DataFrame,
     recommend: RecommendParams,
+    **other_lists: DataFrame,
 ) -> DataFrame:
     """The served model's lists for every training user, fitted on everything
-    before the test period (``user_idx, item_idx, rank, score``)."""
+    before the test period (``user_idx, item_idx, rank, score``); ``other_lists``:
+    the source's own candidates' lists (segment popularity), by name."""
     model = served_model["model"]
+    if model in other_lists:
+        return other_lists[model]
     if model == ALS_MODEL:
         return als_recommendations
     if model == HYBRID:
