@@ -164,13 +164,18 @@ def trial_records(
     return records
 
 
+def _section(parent: dict[str, Any], name: str) -> dict[str, Any]:
+    """``parent[name]``, a new empty section when absent or empty."""
+    parent[name] = parent.get(name) or {}
+    return parent[name]
+
+
 def with_local_store(config: Mapping[str, Any], project_path: Path) -> dict[str, Any]:
     """``mlflow.yml`` with a relative SQLite store made absolute under the
     project, its folder created, and the runs' files in ``artifacts/`` beside
     it (MLflow would put them in the current folder); other stores as they are."""
     config = deepcopy(dict(config))
-    server = config.setdefault("server", {}) or {}
-    config["server"] = server
+    server = _section(config, "server")
     uri = server.get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
     if not uri or not uri.startswith(_SQLITE):
         return config
@@ -179,12 +184,8 @@ def with_local_store(config: Mapping[str, Any], project_path: Path) -> dict[str,
         path = project_path / path
     path.parent.mkdir(parents=True, exist_ok=True)
     server["mlflow_tracking_uri"] = f"{_SQLITE}{path}"
-    tracking = config.setdefault("tracking", {}) or {}
-    config["tracking"] = tracking
-    experiment = tracking.setdefault("experiment", {}) or {}
-    tracking["experiment"] = experiment
-    created = experiment.setdefault("create_experiment_kwargs", {}) or {}
-    experiment["create_experiment_kwargs"] = created
+    experiment = _section(_section(config, "tracking"), "experiment")
+    created = _section(experiment, "create_experiment_kwargs")
     if not created.get("artifact_location"):
         created["artifact_location"] = str(path.parent / "artifacts")
     return config
