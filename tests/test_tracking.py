@@ -249,6 +249,31 @@ def test_a_store_failing_mid_run_gives_one_warning_and_stops_recording(
     assert _FailingClient.calls == 1
 
 
+def test_a_model_mlflow_cannot_log_gives_one_warning_and_the_rest_is_recorded(
+    monkeypatch, caplog
+):
+    import mlflow.spark  # noqa: PLC0415
+
+    def unsupported(*args, **kwargs):
+        raise TypeError("not a model MLflow can save")
+
+    monkeypatch.setattr(mlflow, "active_run", lambda: "the run")
+    monkeypatch.setattr(mlflow.spark, "log_model", unsupported)
+    hooks = TrackingHooks()
+    hooks._plugin, hooks._run_id = object(), "a-run-id"
+    model = SimpleNamespace(
+        getUserCol=lambda: "user_idx",
+        getItemCol=lambda: "item_idx",
+        getPredictionCol=lambda: "prediction",
+    )
+    for source in SOURCES:
+        hooks.after_dataset_saved(f"{source}.als_model", model, None)
+    (warning,) = _warnings(caplog)
+    assert "The ALS model of events is not logged" in warning
+    assert "TypeError: not a model MLflow can save" in warning
+    assert hooks._run_id == "a-run-id"  # still tracking
+
+
 # --- the demo run, read back --------------------------------------------------
 
 

@@ -245,6 +245,7 @@ class TrackingHooks:
         self._catalog: Any = None
         self._run_id: str | None = None
         self._experiment_id: str | None = None
+        self._model_warned = False
 
     # ---------------------------------------------------------------- guard
     def _guard(self, what: str, action: Callable[[], None]) -> None:
@@ -478,13 +479,26 @@ class TrackingHooks:
             ),
             outputs=Schema([ColSpec("float", model.getPredictionCol())]),
         )
-        if mlflow.active_run() is None:
-            # a runner thread other than the one that started the run
-            mlflow.start_run(run_id=self._run_id)
-        mlflow.spark.log_model(
-            model,
-            f"{source}_{name}",
-            signature=signature,
-            # as is: inferring them would load the model in a new process
-            pip_requirements=[f"pyspark=={pyspark.__version__}"],
-        )
+        try:
+            if mlflow.active_run() is None:
+                # a runner thread other than the one that started the run
+                mlflow.start_run(run_id=self._run_id)
+            mlflow.spark.log_model(
+                model,
+                f"{source}_{name}",
+                signature=signature,
+                # as is: inferring them would load the model in a new process
+                pip_requirements=[f"pyspark=={pyspark.__version__}"],
+            )
+        except Exception as exc:  # noqa: BLE001 (the rest of the run is recorded)
+            # e.g. a model MLflow's Spark flavour cannot write (Spark Connect)
+            if not self._model_warned:
+                self._model_warned = True
+                logger.warning(
+                    "The ALS model of %s is not logged in MLflow (%s: %s); the "
+                    "rest of the run is recorded, and the model is saved in "
+                    "06_models/ as usual.",
+                    source,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:300] if str(exc) else "",
+                )
