@@ -23,9 +23,10 @@ raises without an active run (``--only-missing-outputs`` with tracking off),
 and a node feeding ``MlflowModelTrackingDataset`` would reload the model from
 disk in every run, tracked or not.
 
-Tracking never breaks a run: ``ECOM_RECSYS_MLFLOW=0`` switches it off (nothing
-is imported or recorded), and a store that cannot be reached, or any failure
-to record, gives one WARNING and the run goes on untracked.
+Tracking never breaks a run: ``ECOM_RECSYS_MLFLOW=0`` switches it off (no store
+is opened, nothing recorded), and a store that cannot be reached, or any
+failure to record, gives one WARNING and the run goes on untracked (a model
+the Spark flavour cannot write: one WARNING, and the rest is still recorded).
 """
 
 from __future__ import annotations
