@@ -10,7 +10,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export PYSPARK_DRIVER_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: run test install demo-data lint format viz dashboard java clean-data benchmark quality
+.PHONY: run test install demo-data lint format viz dashboard mlflow java clean-data benchmark quality
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -67,13 +67,27 @@ dashboard: install
 	  --server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true \
 	  --browser.gatherUsageStats=false -- --env=$(ENV)
 
+# The MLflow UI on http://127.0.0.1:$(MLFLOW_PORT) (this machine only): every
+# tracked run of this project, from the local store mlruns/ (docs/tracking.md).
+# A shared tracking server (MLFLOW_TRACKING_URI) has its own UI: open its address.
+# One worker and no job runner (MLflow's GenAI background jobs): a UI for one person.
+MLFLOW_PORT ?= 5000
+MLRUNS := $(CURDIR)/mlruns
+mlflow: install
+	@mkdir -p $(MLRUNS)
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
+	  $(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLRUNS)/mlflow.db \
+	  --artifacts-destination $(MLRUNS)/artifacts \
+	  --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1
+
 # Times the events pipeline on N generated events, node by node (docs/speed-and-scale.md):
 # make benchmark EVENTS="1M 10M" [BENCHMARK_ARGS="--driver-memory 14g"]
 EVENTS ?= 1M
 benchmark: install java
 	$(BIN)/python -m ecom_recsys.benchmark --events $(EVENTS) $(BENCHMARK_ARGS)
 
-# Removes generated data and outputs (keeps the folder layout).
+# Removes generated data and outputs (keeps the folder layout). The MLflow runs
+# in mlruns/ stay: delete that folder to forget them.
 clean-data:
 	find data -mindepth 2 ! -name .gitkeep -delete 2>/dev/null || true
 	find data -mindepth 2 -type d -empty -delete 2>/dev/null || true

@@ -7,6 +7,7 @@ import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from kedro.config import OmegaConfigLoader
@@ -20,6 +21,8 @@ SHARED_DATA = PROJECT_PATH.parent / "shared" / "data"
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+# Runs are not tracked in MLflow unless a test asks (the shared demo run does).
+os.environ.setdefault("ECOM_RECSYS_MLFLOW", "0")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -100,12 +103,17 @@ def demo_project(spark, tmp_path_factory) -> dict[str, Path]:
     """Demo data and the default pipeline, run once for every test that reads outputs.
 
     Tests that only read outputs share this run; a test that reruns a pipeline must
-    leave outputs equal to what it found (the rerun-equality test does).
+    leave outputs equal to what it found (the rerun-equality test does). The
+    default run is tracked in MLflow, in a SQLite store beside the data
+    (``project["mlflow"]``, its tracking URI).
     """
     project = make_project(tmp_path_factory.mktemp("e2e"))
     run(project, "demo_data")
-    run(project, "__default__")
-    return project
+    store = f"sqlite:///{project['root'] / 'mlruns' / 'mlflow.db'}"
+    tracked = {"ECOM_RECSYS_MLFLOW": "1", "MLFLOW_TRACKING_URI": store}
+    with mock.patch.dict(os.environ, tracked):
+        run(project, "__default__")
+    return {**project, "mlflow": store}
 
 
 def latest(path: Path) -> Path:

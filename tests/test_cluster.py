@@ -154,6 +154,9 @@ def test_the_default_pipeline_runs_on_a_standalone_cluster(
         "KEDRO_DISABLE_TELEMETRY": "1",
         # wide log lines: rich must not wrap the session's master URL
         "COLUMNS": "400",
+        # untracked: conf/cluster's store would be this one if it were tracked
+        "ECOM_RECSYS_MLFLOW": "0",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}",
     }
     command = [sys.executable, "-m", "kedro", "run", "--env=cluster"]
     command += [f"--conf-source={conf}", f"--namespaces={SOURCE}"]
@@ -169,6 +172,8 @@ def test_the_default_pipeline_runs_on_a_standalone_cluster(
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
     assert f"on {standalone_cluster['url']}" in log  # the hook's session
+    assert "MLflow tracking is off (ECOM_RECSYS_MLFLOW=0)" in log
+    assert not (tmp_path / "mlruns").exists()  # nothing recorded
 
     # The master ran it: one finished application, with executors on the worker.
     apps = _master_state(standalone_cluster["webui"])["completedapps"]

@@ -36,6 +36,8 @@ from typing import Any
 
 import yaml
 
+from ecom_recsys.tracking import SWITCH
+
 PROJECT_PATH = Path(__file__).resolve().parents[2]
 SOURCE = "events"
 STAGES = ("data_processing", "feature_engineering", "modeling", "reporting")
@@ -464,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # untracked unless asked: logging the model would count in train_als's time
+    os.environ.setdefault(SWITCH, "0")
     if args.child:
         child(args)
         return 0

@@ -74,3 +74,11 @@ SERVED_FROM = {
     FROM_SEGMENT: "segment favourites",
     FROM_POPULARITY: "popularity",
 }
+
+# Per-source datasets (``<source>.<name>``) a tracked run records in MLflow when
+# they are saved (``ecom_recsys.tracking``), and the suffix of the charts it logs.
+MODEL_METRICS_DATASET = "model_metrics"
+DATA_QUALITY_DATASET = "data_quality"
+TUNING_TRIALS_DATASET = "tuning_trials"
+ALS_MODEL_DATASET = "als_model"
+CHART_SUFFIX = "_chart"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ from typing import Any
 import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+
+from ecom_recsys.tracking import SWITCH
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
@@ -184,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--out", type=Path, default=PROJECT / "data" / "08_reporting" / "quality.csv"
     )
     args = parser.parse_args(argv)
+    # untracked unless asked (ECOM_RECSYS_MLFLOW=1): runs of other datasets
+    # would crowd the experiment that compares the project's own runs
+    os.environ.setdefault(SWITCH, "0")
     datasets = [d for d in args.datasets.split(",") if d]
     if not datasets:
         parser.error(f"no dataset found in {args.shared}; name one with --datasets")
