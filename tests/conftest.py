@@ -7,6 +7,7 @@ import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -99,7 +100,7 @@ def run(
 
 
 @pytest.fixture(scope="session")
-def demo_project(spark, tmp_path_factory) -> dict[str, Path]:
+def demo_project(spark, tmp_path_factory) -> dict[str, Any]:
     """Demo data and the default pipeline, run once for every test that reads outputs.
 
     Tests that only read outputs share this run; a test that reruns a pipeline must
