@@ -58,14 +58,23 @@ def top_items(
     """
     if user_factors is None and item_factors is None:
         scorer = model.copy().setBlockSize(block_size)  # public on both paths
-    else:
-        user_factors = model.userFactors if user_factors is None else user_factors
-        item_factors = model.itemFactors if item_factors is None else item_factors
-        if not jvm.classic():
-            return rank_items(model, user_factors, item_factors, num, users=users)
-        scorer = jvm.als_model_with_factors(
-            model, user_factors, item_factors, block_size
-        )
+        if jvm.classic():
+            return _recommend(scorer, users, num)
+        # On Spark Connect the server runs the model's call on a copy of the
+        # input's plan, which does not keep a checkpoint in ``users`` (as
+        # recommend_als makes) alive: once its DataFrame is garbage-collected, a
+        # later read of the lazy result fails with DATAFRAME_NOT_FOUND. So the
+        # result is computed now, while ``users`` is alive.
+        return _recommend(scorer, users, num).localCheckpoint(eager=True)
+    user_factors = model.userFactors if user_factors is None else user_factors
+    item_factors = model.itemFactors if item_factors is None else item_factors
+    if not jvm.classic():
+        return rank_items(model, user_factors, item_factors, num, users=users)
+    scorer = jvm.als_model_with_factors(model, user_factors, item_factors, block_size)
+    return _recommend(scorer, users, num)
+
+
+def _recommend(scorer: ALSModel, users: DataFrame | None, num: int) -> DataFrame:
     if users is None:
         return scorer.recommendForAllUsers(num)
     return scorer.recommendForUserSubset(users, num)
