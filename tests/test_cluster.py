@@ -17,10 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -30,9 +27,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyspark
 import pytest
-import yaml
 
-from tests.conftest import PROJECT_PATH, latest
+from tests.conftest import latest
+from tests.remote_runs import conf_with_test_parameters, free_port, kedro_run, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +46,6 @@ SMALL_EXECUTORS = {
     "spark.default.parallelism": 2,
     "spark.ui.enabled": False,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _master_state(webui: int) -> dict:
@@ -80,7 +71,7 @@ def standalone_cluster(tmp_path_factory) -> Iterator[dict]:
     spark_home = Path(pyspark.__file__).parent
     spark_class = str(spark_home / "bin" / "spark-class")
     folder = tmp_path_factory.mktemp("standalone")
-    port, webui = _free_port(), _free_port()
+    port, webui = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -109,31 +100,12 @@ def standalone_cluster(tmp_path_factory) -> Iterator[dict]:
         _wait(lambda: _master_state(webui)["status"] == "ALIVE", "The master")
         start("worker", "org.apache.spark.deploy.worker.Worker", url, "--host",
               "127.0.0.1", "--cores", "2", "--memory", "3g", "--work-dir",
-              str(folder / "work"), "--webui-port", str(_free_port()))  # fmt: skip
+              str(folder / "work"), "--webui-port", str(free_port()))  # fmt: skip
         _wait(lambda: _master_state(webui)["aliveworkers"] == 1, "The worker")
         yield {"url": url, "webui": webui, "logs": folder}
     finally:
         for daemon in reversed(daemons):
-            os.killpg(daemon.pid, signal.SIGTERM)
-            try:
-                daemon.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait()
-
-
-def _cluster_conf(root: Path) -> Path:
-    """``conf/`` with the test parameters in the ``cluster`` environment and its
-    executors sized for the test worker."""
-    conf = root / "conf"
-    shutil.copytree(PROJECT_PATH / "conf", conf, ignore=shutil.ignore_patterns("local"))
-    (conf / "local").mkdir()
-    for params in (conf / "test").glob("parameters_*.yml"):
-        shutil.copy(params, conf / "cluster" / params.name)
-    spark_yml = conf / "cluster" / "spark.yml"
-    settings = yaml.safe_load(spark_yml.read_text())
-    spark_yml.write_text(yaml.safe_dump({**settings, **SMALL_EXECUTORS}))
-    return conf
+            stop(daemon)
 
 
 def _served_rows(path: Path) -> int:
@@ -143,34 +115,18 @@ def _served_rows(path: Path) -> int:
 def test_the_default_pipeline_runs_on_a_standalone_cluster(
     standalone_cluster, demo_project, tmp_path
 ):
-    conf = _cluster_conf(tmp_path)
+    conf = conf_with_test_parameters(tmp_path, "cluster", SMALL_EXECUTORS)
     data = tmp_path / "data"
     # The demo run's raw data: the cluster run must give the same results.
     shutil.copytree(demo_project["data"] / "01_raw" / SOURCE, data / "01_raw" / SOURCE)
-    env = {
-        **os.environ,
+    environ = {
         "SPARK_MASTER_URL": standalone_cluster["url"],
         "ECOM_RECSYS_DATA_ROOT": str(data),
-        "KEDRO_DISABLE_TELEMETRY": "1",
-        # wide log lines: rich must not wrap the session's master URL
-        "COLUMNS": "400",
         # untracked: conf/cluster's store would be this one if it were tracked
         "ECOM_RECSYS_MLFLOW": "0",
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}",
     }
-    command = [sys.executable, "-m", "kedro", "run", "--env=cluster"]
-    command += [f"--conf-source={conf}", f"--namespaces={SOURCE}"]
-    result = subprocess.run(
-        command,
-        cwd=PROJECT_PATH,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
+    log = kedro_run(conf, "cluster", environ, f"--namespaces={SOURCE}")
     assert f"on {standalone_cluster['url']}" in log  # the hook's session
     assert "MLflow tracking is off (ECOM_RECSYS_MLFLOW=0)" in log
     assert not (tmp_path / "mlruns").exists()  # nothing recorded

@@ -231,7 +231,12 @@ def _count(data: Any) -> int | None:
 
 def _reported_conf(conf: dict[str, str]) -> dict[str, str]:
     """The Spark settings that describe a run (not its host, port or app id)."""
-    skip = ("spark.app.", "spark.driver.host", "spark.driver.port")
+    skip = (
+        "spark.app.",
+        "spark.driver.host",
+        "spark.driver.port",
+        "spark.sql.warehouse.dir",
+    )
     return {
         k: v
         for k, v in sorted(conf.items())
@@ -279,7 +284,7 @@ def run_pipeline(conf: Path) -> dict[str, Any]:
                 }
             )
         spark = SparkSession.getActiveSession()
-        spark_conf = dict(spark.sparkContext.getConf().getAll()) if spark else {}
+        spark_conf = dict(spark.conf.getAll) if spark else {}
         params = context.params
     return {
         "pipeline_seconds": round(seconds, 1),

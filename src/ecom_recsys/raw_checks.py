@@ -17,7 +17,7 @@ from kedro.pipeline import Pipeline
 
 from ecom_recsys.params import ColumnsParams, TableRules
 from ecom_recsys.schemas import SCHEMAS
-from ecom_recsys.spark import jvm
+from ecom_recsys.spark import storage
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,12 @@ class ReadOptions:
 def _csv_files(path: str, options: ReadOptions) -> list[str]:
     """The files Spark would read at ``path``: the file, or a folder's visible
     files that match the dataset's ``pathGlobFilter`` (Hadoop glob syntax)."""
-    if jvm.is_file(path):
+    if storage.is_file(path):
         return [path]
-    files = _visible(jvm.list_files(path))
+    files = _visible(storage.list_files(path))
     if options.glob is None or not files:
         return files
-    matched = set(jvm.glob(f"{path.rstrip('/')}/{options.glob}"))
+    matched = set(storage.glob(f"{path.rstrip('/')}/{options.glob}"))
     return [f for f in files if f in matched]
 
 
@@ -69,7 +69,7 @@ def _head_text(file: str, options: ReadOptions) -> tuple[str, bool]:
     """The start of ``file`` as text (gunzipped for ``.gz``, decoded with the
     dataset's encoding, a BOM removed), and whether the file goes on after it."""
     limit = _LINE_BYTES + 1 + _PEEK_BYTES
-    head = jvm.read_head(file, limit)
+    head = storage.read_head(file, limit)
     more = len(head) == limit
     if file.lower().endswith(".gz"):
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -137,7 +137,7 @@ def _visible(files: list[str]) -> list[str]:
 def _missing_advice(path: str, source: str) -> str:
     """What to do about a missing raw file: add it when the source's folder
     holds the user's other files, else also how to generate demo data."""
-    others = _visible(jvm.list_files(_folder(path)))
+    others = _visible(storage.list_files(_folder(path)))
     if others:
         names = ", ".join(f.rsplit("/", 1)[-1] for f in others[:5])
         return (
@@ -158,7 +158,7 @@ def _archives(path: str) -> list[str]:
     gzipped = path + ".gz" if path.lower().endswith(".csv") else None
     return [
         f
-        for f in _visible(jvm.list_files(folder))
+        for f in _visible(storage.list_files(folder))
         if f.lower().endswith(".zip") or (gzipped and f.endswith(gzipped))
     ]
 
@@ -298,7 +298,7 @@ def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
     taken = [
         path
         for path, _ in _raw_datasets(pipeline.all_outputs(), catalog).values()
-        if jvm.is_file(path) or _visible(jvm.list_files(path))
+        if storage.is_file(path) or _visible(storage.list_files(path))
     ]
     if taken:
         folders = sorted({_folder(p) for p in taken})

@@ -29,7 +29,7 @@ from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
 from kedro_datasets._utils.databricks_utils import to_spark_path
 
-from ecom_recsys.spark import jvm
+from ecom_recsys.spark import storage
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
     """Delete the versions of ``dataset`` that the policy drops; return their names."""
     protocol = getattr(dataset, "_protocol", None) or "file"
     root = to_spark_path(protocol, str(dataset._filepath))  # noqa: SLF001
-    versions = [PurePosixPath(folder).name for folder in jvm.list_folders(root)]
+    versions = [PurePosixPath(folder).name for folder in storage.list_folders(root)]
     complete = {
         v
         for v in versions
@@ -72,7 +72,7 @@ def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
     }
     dropped = versions_to_prune(versions, complete, keep)
     for version in dropped:
-        jvm.delete(f"{root}/{version}", recursive=True)
+        storage.delete(f"{root}/{version}", recursive=True)
     return dropped
 
 

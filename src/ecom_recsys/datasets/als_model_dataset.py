@@ -10,7 +10,7 @@ from kedro.io.core import AbstractVersionedDataset, DatasetError, Version
 from pyspark.ml.recommendation import ALSModel
 
 from ecom_recsys.datasets.committed_spark_dataset import without_scheme
-from ecom_recsys.spark import jvm
+from ecom_recsys.spark import storage
 from ecom_recsys.versions import newest_version_complete
 
 # Spark writes item factors last; their _SUCCESS marker means the save finished.
@@ -31,12 +31,12 @@ def _split_scheme(filepath: str) -> tuple[str, str]:
 
 def _exists(prefix: str, path: str) -> bool:
     """True when a complete model is stored at ``path`` (any Hadoop file system)."""
-    return jvm.exists(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
+    return storage.exists(prefix + str(PurePosixPath(path) / _COMPLETE_MARKER))
 
 
 def _glob(prefix: str, pattern: str) -> list[str]:
     """Paths matching ``pattern``, in the same scheme-less form as ``pattern``."""
-    return [without_scheme(p) for p in jvm.glob(prefix + pattern)]
+    return [without_scheme(p) for p in storage.glob(prefix + pattern)]
 
 
 class ALSModelDataset(AbstractVersionedDataset[ALSModel, ALSModel]):

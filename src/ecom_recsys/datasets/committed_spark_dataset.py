@@ -15,7 +15,7 @@ from kedro_datasets._utils.databricks_utils import to_spark_path
 from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame
 
-from ecom_recsys.spark import jvm
+from ecom_recsys.spark import storage
 from ecom_recsys.versions import newest_version_complete
 
 logger = logging.getLogger(__name__)
@@ -38,12 +38,12 @@ def without_scheme(path: str) -> str:
 
 def committed(protocol: str, path: str) -> bool:
     """True when Spark finished writing the folder ``path`` (it has ``_SUCCESS``)."""
-    return jvm.exists(to_spark_path(protocol, f"{path}/{SUCCESS_MARKER}"))
+    return storage.exists(to_spark_path(protocol, f"{path}/{SUCCESS_MARKER}"))
 
 
 def spark_glob(protocol: str, pattern: str) -> list[str]:
     """Paths matching ``pattern`` on any Hadoop file system, without the scheme."""
-    return [without_scheme(p) for p in jvm.glob(to_spark_path(protocol, pattern))]
+    return [without_scheme(p) for p in storage.glob(to_spark_path(protocol, pattern))]
 
 
 def sibling(path: str, kind: str) -> str:
@@ -57,12 +57,14 @@ def _siblings(path: str, kind: str) -> list[str]:
     parent, _, name = path.rstrip("/").rpartition("/")
     prefix = f".{name}.{kind}-"
     return [
-        f for f in jvm.list_folders(parent) if f.rsplit("/", 1)[-1].startswith(prefix)
+        f
+        for f in storage.list_folders(parent)
+        if f.rsplit("/", 1)[-1].startswith(prefix)
     ]
 
 
 def _committed_folder(path: str) -> bool:
-    return jvm.exists(f"{path}/{SUCCESS_MARKER}")
+    return storage.exists(f"{path}/{SUCCESS_MARKER}")
 
 
 def swap_in(new: str, target: str) -> None:
@@ -74,22 +76,22 @@ def swap_in(new: str, target: str) -> None:
     both beside it as hidden siblings, which ``recover`` puts back.
     """
     aside = sibling(target, ASIDE)
-    if jvm.exists(target):
-        jvm.rename(target, aside)
+    if storage.exists(target):
+        storage.rename(target, aside)
     try:
-        jvm.rename(new, target)
+        storage.rename(new, target)
     except OSError:
-        if jvm.exists(aside) and not jvm.exists(target):
-            jvm.rename(aside, target)
+        if storage.exists(aside) and not storage.exists(target):
+            storage.rename(aside, target)
         raise
-    jvm.delete(aside, recursive=True)
+    storage.delete(aside, recursive=True)
 
 
 def recover(target: str) -> None:
     """Finish a swap a kill cut between its two renames: when nothing is at
     ``target``, put back the newest committed staged copy (the save had
     finished), else the newest committed previous copy."""
-    if jvm.exists(target):
+    if storage.exists(target):
         return
     for kind in (STAGING, ASIDE):
         for candidate in reversed(_siblings(target, kind)):
@@ -99,7 +101,7 @@ def recover(target: str) -> None:
                     target,
                     candidate,
                 )
-                jvm.rename(candidate, target)
+                storage.rename(candidate, target)
                 return
 
 
@@ -109,7 +111,7 @@ def remove_leftovers(target: str, keep: str | None = None) -> None:
     for kind in (STAGING, ASIDE):
         for leftover in _siblings(target, kind):
             if leftover != keep:
-                jvm.delete(leftover, recursive=True)
+                storage.delete(leftover, recursive=True)
 
 
 class CommittedSparkDataset(SparkDatasetV2):
@@ -189,8 +191,8 @@ class CommittedSparkDataset(SparkDatasetV2):
             swap_in(self._staging, target)
         except BaseException:
             # the previous copy stays; free the space the new one took
-            if jvm.exists(self._staging):
-                jvm.delete(self._staging, recursive=True)
+            if storage.exists(self._staging):
+                storage.delete(self._staging, recursive=True)
             raise
         finally:
             self._staging = None

@@ -1,11 +1,18 @@
-"""The only module that reaches into Spark's JVM (py4j, ``_jvm``, ``_jsc``, ``_jdf``).
+"""The only module that reaches into Spark's JVM (py4j, ``_jvm``, ``_jsc``,
+``_jdf``, ``sparkContext``): the classic-only paths.
 
-PySpark has no public API for Hadoop file systems nor for an ``ALSModel`` built
-from given factors, so both go through py4j here, behind plain-Python functions
-that take and return Python values only. The rest of the project stays on public
-APIs: another engine (e.g. Spark Connect, which has no JVM on the client) gets a
-public-API path by changing this module and nothing else. A test keeps every
-other module off these internals.
+A classic session runs its JVM beside this Python process; Spark Connect
+(``conf/connect``) has none on the client, and every caller has a public-API
+path for it: ``ecom_recsys.spark.storage`` (files through fsspec) and
+``ecom_recsys.spark.als_scoring`` (top-K over given factors in DataFrame
+operations) call this module only when ``classic()`` is true, and tests show
+both paths give the same results. A test keeps every other module off these
+internals.
+
+Here, through py4j: Hadoop's FileSystem, the file system Spark itself writes
+with, with the session's Hadoop settings (HDFS, S3A, ABFS credentials); an
+``ALSModel`` built from given factors, ALS's own blocked BLAS scoring; and the
+``SparkContext`` settings a running session can still change.
 
 Paths are anything Hadoop reads (local, HDFS, S3A, ABFS...). Paths returned are
 fully qualified (``file:/data/x``, ``s3a://bucket/x``) and can be passed back.
@@ -19,14 +26,32 @@ from typing import Any, ParamSpec, TypeVar
 
 from py4j.protocol import Py4JJavaError
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, is_remote
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def classic() -> bool:
+    """True when this process drives a classic session (its JVM is reachable
+    from Python); False on Spark Connect."""
+    return not is_remote()
+
+
 def _spark() -> SparkSession:
     return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+
+
+def set_log_level(spark: SparkSession, level: str) -> None:
+    """The log level of Spark's own logging (``spark.log.level`` applies only
+    when the context starts; this changes a running one)."""
+    spark.sparkContext.setLogLevel(level)
+
+
+def set_checkpoint_dir(spark: SparkSession, folder: str) -> None:
+    """Where RDD checkpoints go (ALS's ``checkpointInterval``): also on a
+    context that was already running when ``spark.checkpoint.dir`` was read."""
+    spark.sparkContext.setCheckpointDir(folder)
 
 
 def _io(function: Callable[P, T]) -> Callable[P, T]:

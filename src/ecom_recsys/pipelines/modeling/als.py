@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from ecom_recsys.names import ITEM, USER
 from ecom_recsys.params import ALSParams, RecommendParams
-from ecom_recsys.spark.jvm import als_model_with_items
+from ecom_recsys.spark.als_scoring import top_items
 
 from .lists import candidates_needed, excluded_items, top_k, training_users
 
@@ -70,9 +70,12 @@ def train_als(train: DataFrame, als: ALSParams) -> ALSModel:
     return model
 
 
-def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSModel:
-    """The model scoring only the ``n`` most popular training items (all when
-    ``n`` is None or not smaller), in one block of items.
+def _candidate_factors(
+    model: ALSModel, train: DataFrame, n: int | None
+) -> tuple[DataFrame | None, int]:
+    """The item factors of the ``n`` most popular training items (None: all of
+    the model's, when ``n`` is None or not smaller), in one partition, and the
+    ALS block size that scores them in one block.
 
     ``recommendForUserSubset`` compares every user with every item, block by
     block, and each block of items sends K rows per user through a shuffle. One
@@ -82,7 +85,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
     factors = model.itemFactors
     n_items = factors.count()
     if n is None or n >= n_items:
-        return model.copy().setBlockSize(max(4096, n_items))
+        return None, max(4096, n_items)
     popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
     order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
     ranked = popularity.withColumn("_rank", F.row_number().over(order))
@@ -99,9 +102,7 @@ def _candidate_model(model: ALSModel, train: DataFrame, n: int | None) -> ALSMod
     )
     top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
     # One partition: ALS cuts blocks per partition, and one block is the aim.
-    factors = factors.join(top, "id", "left_semi").coalesce(1)
-
-    return als_model_with_items(model, factors, max(4096, n))
+    return factors.join(top, "id", "left_semi").coalesce(1), max(4096, n)
 
 
 def recommend_als(
@@ -125,14 +126,20 @@ def recommend_als(
     # when the DataFrame is garbage-collected).
     needed = candidates_needed(known, excluded, k, recommend.max_candidates)
     needed = needed.localCheckpoint(eager=True)
-    scorer = _candidate_model(model, train, recommend.candidate_items)
+    factors, block_size = _candidate_factors(model, train, recommend.candidate_items)
+
+    def best(users: DataFrame, num: int) -> DataFrame:
+        return top_items(
+            model, num, users=users, item_factors=factors, block_size=block_size
+        )
+
     # Users without exclusions (most of them) need only K candidates; only the
     # others are scored deeper, to the most any of them needs.
     deeper = needed.where(F.col("_needed") > k)
     most = deeper.agg(F.max("_needed")).first()[0]
-    candidates = scorer.recommendForUserSubset(needed.where(F.col("_needed") == k), k)
+    candidates = best(needed.where(F.col("_needed") == k), k)
     if most:
-        candidates = candidates.unionByName(scorer.recommendForUserSubset(deeper, most))
+        candidates = candidates.unionByName(best(deeper, most))
     candidates = candidates.select(USER, F.explode("recommendations").alias("r"))
     candidates = candidates.select(
         USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")

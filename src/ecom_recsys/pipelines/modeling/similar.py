@@ -29,7 +29,7 @@ from ecom_recsys.names import (
     VALIDATION,
 )
 from ecom_recsys.params import SimilarParams
-from ecom_recsys.spark.jvm import als_model_with_factors
+from ecom_recsys.spark.als_scoring import top_items
 
 logger = logging.getLogger(__name__)
 
@@ -122,13 +122,18 @@ def als_similar(
     if m is not None:
         top = most_popular(popularity, m).select(F.col(ITEM).alias("id"))
         candidates = factors.join(F.broadcast(top), "id", "left_semi")
-    # one partition: ALS cuts blocks per partition, and one block is the aim
-    scorer = als_model_with_factors(
-        model, factors, candidates.coalesce(1), max(4096, m or 0)
+    # ALS's n + 1 best per product (ranked again for ties), without itself; one
+    # partition of candidates: ALS cuts blocks per partition, and one block is
+    # the aim
+    best = top_items(
+        model,
+        n + 1,
+        user_factors=factors,
+        item_factors=candidates.coalesce(1),
+        block_size=max(4096, m or 0),
     )
-    # ALS's n + 1 best per product (ranked again for ties), without itself
     entries = F.transform("recommendations", lambda r: _entry(r[ITEM], r["rating"]))
-    lists = scorer.recommendForAllUsers(n + 1).select(
+    lists = best.select(
         F.col(USER).alias(ITEM),
         _best(_without(entries, F.col(USER)), n).alias(SIMILAR),
     )
