@@ -22,6 +22,9 @@ TRAIN, TEST, TUNING, VALIDATION = "train", "test", "tuning", "validation"
 # The group of every user: its list is overall popularity.
 ALL_USERS = "all"
 
+# The file Spark writes last into an output folder: the folder is complete.
+SUCCESS_MARKER = "_SUCCESS"
+
 # Spark's column of a CSV line that did not parse (PERMISSIVE mode).
 CORRUPT_COLUMN = "_corrupt_record"
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from py4j.protocol import Py4JJavaError
-from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, SparkSession
+
+if TYPE_CHECKING:  # imported where a model is built: MLlib is slow to import
+    from pyspark.ml.recommendation import ALSModel
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -152,6 +154,8 @@ def als_model_with_factors(
     ALSModel has no public constructor in PySpark; this one is the JVM's
     (package-private in Scala, public in bytecode).
     """
+    from pyspark.ml.recommendation import ALSModel  # noqa: PLC0415
+
     jvm = item_factors.sparkSession.sparkContext._jvm  # noqa: SLF001
     java = jvm.org.apache.spark.ml.recommendation.ALSModel(
         model.uid,
