@@ -341,10 +341,16 @@ class TopProductsParams(Params):
     n: int = Field(default=20, ge=1)
 
 
+class ExampleUsersParams(Params):
+    # example users of each kind (heavy, light, cold, each segment)
+    per_kind: int = Field(default=3, ge=1)
+
+
 class Reporting(_Group):
     recommend: GroupListParams = GroupListParams()
     long_tail: LongTailParams = LongTailParams()
     top_products: TopProductsParams
+    example_users: ExampleUsersParams = ExampleUsersParams()
 
 
 # ----------------------------------------------------------------------- demo data
