@@ -330,6 +330,20 @@ def test_user_view_shows_products_people_recognise_and_marks_what_they_had(
     assert len(app.get("vega_lite_chart")) == 1  # the timeline
 
 
+def test_items_are_shown_by_their_titles_where_the_data_has_them(project, open_app):
+    examples = _csv(project, "interactions", "example_users.csv")
+    user_id = str(examples["user_id"].iloc[0])
+    app = open_app(project["conf"], source="interactions", view="User", user=user_id)
+    _no_problems(app)
+    recs = app.dataframe[0].value
+    movies = pd.read_csv(
+        next((project["data"] / "01_raw/interactions_items").glob("*.csv"))
+    )
+    titles = set(movies["title"])
+    assert recs["product"].isin(titles).all()
+    assert recs["genres"].str.len().gt(0).all()
+
+
 def test_user_view_of_an_orders_customer_has_segment_and_favourites(project, open_app):
     examples = _csv(project, "orders", "example_users.csv")
     cold = examples[examples["kind"] == "cold"].iloc[0]

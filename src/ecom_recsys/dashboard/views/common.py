@@ -69,6 +69,8 @@ def with_labels(frame: pd.DataFrame, source: str, id_column="product_id"):
             labelled["category"] = frame[raw].map(formats.category_text)
     if "brand" in frame:
         labelled["brand"] = frame["brand"].fillna("")
+    if "genres" in frame:  # MovieLens: Adventure|Animation
+        labelled["genres"] = frame["genres"].fillna("").str.replace("|", ", ")
     return labelled
 
 

@@ -15,7 +15,7 @@ from ecom_recsys.params import TopProductsParams
 CATEGORIES_SHOWN = 15
 # The columns of each source's product tables worth a person's time.
 TOP_COLUMNS = [
-    "rank", "product", "category", "brand", "title", "price", "avg_price",
+    "rank", "product", "category", "brand", "genres", "price", "avg_price",
     "users", "views", "carts", "purchases", "conversion_rate", "n_orders",
     "n_customers", "revenue", "avg_review_score",
 ]  # fmt: skip
@@ -189,7 +189,7 @@ def product_page(config: data.Settings, source: str, top) -> None:
     common.show_table(
         shown.rename(columns={"score": score}),
         source,
-        ["rank", "product", "category", "brand", "title", "price", "avg_price",
+        ["rank", "product", "category", "brand", "genres", "price", "avg_price",
          score],
     )  # fmt: skip
 

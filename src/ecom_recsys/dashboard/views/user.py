@@ -247,7 +247,7 @@ def recommendations(
         common.show_table(
             shown,
             source,
-            ["rank", "product", "category", "brand", "title", "genres", "price",
+            ["rank", "product", "category", "brand", "genres", "price",
              "avg_price", "seen", "from"],
         )  # fmt: skip
 
@@ -271,7 +271,7 @@ def timeline(history: pd.DataFrame, source: str, cutoff) -> None:
         f"its last time){start}. Hover for the products."
     )
     common.show_table(
-        history, source, ["when", "product", "category", "what", "period"]
+        history, source, ["when", "product", "category", "genres", "what", "period"]
     )
 
 
