@@ -18,16 +18,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from py4j.protocol import Py4JJavaError
-from pyspark.sql import DataFrame, SparkSession
 
-if TYPE_CHECKING:  # imported where a model is built: MLlib is slow to import
+if TYPE_CHECKING:  # imported where used: the dashboard reads the catalog without Spark
     from pyspark.ml.recommendation import ALSModel
+    from pyspark.sql import DataFrame, SparkSession
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 def _spark() -> SparkSession:
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
     return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
 
 

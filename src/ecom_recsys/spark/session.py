@@ -7,13 +7,15 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
-from pyspark import SparkConf
-from pyspark.sql import SparkSession
 
 from ecom_recsys.params import validate_parameters
+
+if TYPE_CHECKING:  # imported when a session is built: the settings load without it
+    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,9 @@ def build_spark_session(config: dict[str, object], app_name: str) -> SparkSessio
     Settings only take effect if no session exists yet in this process, which is
     why the hook runs in ``after_context_created``, before any dataset loads.
     """
+    from pyspark import SparkConf  # noqa: PLC0415
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
     conf = SparkConf().setAll([(str(k), str(v)) for k, v in config.items()])
     checkpoint_dir = config.get("spark.checkpoint.dir")
     if checkpoint_dir and "://" not in str(checkpoint_dir):
