@@ -30,6 +30,7 @@ from ecom_recsys.datasets import CommittedParquetDataset
 from tests.conftest import PROJECT_PATH, latest, make_project
 
 APP = PROJECT_PATH / "src" / "ecom_recsys" / "dashboard" / "app.py"
+SERVER = APP.with_name("server.py")  # what make dashboard starts
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 VIEWS = ["Overview", "User", "Products", "Segments", "Model"]
@@ -556,7 +557,7 @@ def served_dashboard(project):
     ``make dashboard`` starts it; stopped after."""
     port = _free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(SERVER),
         "--server.address=127.0.0.1", f"--server.port={port}",
         "--server.headless=true", "--browser.gatherUsageStats=false",
         "--client.toolbarMode=viewer",

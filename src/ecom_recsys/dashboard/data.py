@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,19 @@ def open_outputs(settings: Settings) -> Outputs:
     # the scope KedroSession.run sets: here no pipeline, so none is imported
     context._pipelines_to_validate = []
     return Outputs(context.catalog, settings.env, _project_writers)
+
+
+_OPENED: dict[Settings, Outputs] = {}
+_OPENING = threading.Lock()
+
+
+def shared_outputs(settings: Settings) -> Outputs:
+    """:func:`open_outputs`, once per process and settings: the server's
+    head start (``server.py``) and the first page share one catalog."""
+    with _OPENING:
+        if settings not in _OPENED:
+            _OPENED[settings] = open_outputs(settings)
+        return _OPENED[settings]
 
 
 def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDataset:

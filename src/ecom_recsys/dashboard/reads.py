@@ -18,17 +18,22 @@ from ecom_recsys.dashboard import data
 TTL = 30
 
 
+# The scripts ``streamlit run`` starts the dashboard with.
+SCRIPTS = ("app.py", "server.py")
+
+
 def settings() -> data.Settings:
-    """From ``streamlit run app.py -- --env ...`` or ``ECOM_RECSYS_*`` variables."""
-    app = Path(__file__).with_name("app.py").resolve()
-    own = Path(sys.argv[0]).resolve() == app
+    """From ``streamlit run server.py -- --env ...`` (or app.py), or the
+    ``ECOM_RECSYS_*`` variables."""
+    script = Path(sys.argv[0]).resolve()
+    own = script.parent == Path(__file__).parent.resolve() and script.name in SCRIPTS
     return data.parse_settings(sys.argv[1:] if own else [], os.environ)
 
 
 @st.cache_resource(show_spinner="Reading the project's Kedro catalog...")
 def outputs(config: data.Settings) -> data.Outputs:
     """The catalog of the chosen environment (built once per process)."""
-    return data.open_outputs(config)
+    return data.shared_outputs(config)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
