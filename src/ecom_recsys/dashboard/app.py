@@ -1,5 +1,6 @@
-"""The ecom_recsys dashboard: ``make dashboard``, or
-``streamlit run src/ecom_recsys/dashboard/app.py -- [--env ENV] [--conf-source DIR]``.
+"""The ecom_recsys dashboard's page: ``make dashboard`` serves it through
+``server.py``; ``streamlit run src/ecom_recsys/dashboard/app.py -- [--env ENV]
+[--conf-source DIR]`` runs it alone.
 
 Reads the pipelines' outputs through the Kedro catalog (``data.py``, cached in
 ``reads.py``); a view reads only what it shows, and says what to run when an
@@ -56,7 +57,8 @@ def sidebar(config: data.Settings) -> tuple[str, str]:
     with st.sidebar:
         st.title("ecom_recsys")
         st.caption(
-            "Personalised recommendations: what is recommended to whom, how good it is, and what sells."
+            "Personalised recommendations: what is recommended to whom, how good "
+            "it is, and what sells."
         )
         source = st.selectbox(
             "Data",
