@@ -63,9 +63,9 @@ viz: install
 # The dashboard on http://127.0.0.1:$(PORT) (this machine only; make dashboard ENV=test).
 PORT ?= 8501
 dashboard: install
-	$(BIN)/streamlit run src/ecom_recsys/dashboard/app.py \
+	$(BIN)/streamlit run src/ecom_recsys/dashboard/server.py \
 	  --server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true \
-	  --browser.gatherUsageStats=false -- --env=$(ENV)
+	  --browser.gatherUsageStats=false --client.toolbarMode=viewer -- --env=$(ENV)
 
 # The MLflow UI on http://127.0.0.1:$(MLFLOW_PORT) (this machine only): every
 # tracked run of this project, from the local store mlruns/ (docs/tracking.md).

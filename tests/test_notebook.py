@@ -1,4 +1,5 @@
-"""The exploratory notebook runs, top to bottom, on the session's demo outputs."""
+"""The exploratory notebook runs, top to bottom, on the session's demo outputs
+(it is saved with the outputs of `make run`; this run's are not written back)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,17 @@ def test_eda_notebook_runs_on_the_demo_data(demo_project, monkeypatch):
         for cell in notebook.cells
         for tag in cell.get("metadata", {}).get("tags", [])
     }
+    for source in ("events", "orders", "interactions"):
+        assert re.search(
+            rf"{source}: [\d,]+ users x [\d,]+ products", cells["sparsity"]
+        )
+        assert re.search(rf"{source}: \d+ weeks from", cells["trends"])
+        for tag in ("activity-per-user", "popularity"):
+            assert source in cells[tag], tag
+    assert "of the matrix filled" in cells["sparsity"]
+    assert re.search(r"[\d,]+ ratings, mean \d\.\d\d", cells["ratings"])
+    assert "Best rated items" in cells["genres"]
+    assert not any("WARN" in text for text in cells.values())  # no Spark log lines
     statistics = cells["order-statistics"]
     for variable in ("price", "freight_value", "order_value", "review_score"):
         assert variable in statistics

@@ -166,3 +166,22 @@ def test_a_gzipped_single_file_beside_its_missing_path_is_named(spark, tmp_path)
             ["a"],
             raw_load_args("orders.raw_orders"),
         )
+
+
+def test_an_optional_raw_file_is_checked_only_when_it_is_there(spark, tmp_path):
+    from ecom_recsys.datasets import HeaderCSVDataset  # noqa: PLC0415
+
+    folder = tmp_path / "interactions_items"
+    items = HeaderCSVDataset(
+        filepath=str(folder), file_format="csv", missing_ok=True,
+        load_args={"header": True},
+    )  # fmt: skip
+    catalog = DataCatalog({"interactions.raw_items": items})
+    catalog["params:feature_engineering.interactions.items"] = {"item": "movieId"}
+    reads = Pipeline([node(lambda df: df, "interactions.raw_items", "o", name="n")])
+    check_raw_inputs(reads, catalog)  # no file: items are optional
+    assert items.load().columns == ["_corrupt_record"]
+    folder.mkdir()
+    (folder / "movies.csv").write_text("id,title\n1,Toy Story (1995)\n")
+    with pytest.raises(RawDataError, match=r"has no column\(s\) \['movieId'\]"):
+        check_raw_inputs(reads, catalog)

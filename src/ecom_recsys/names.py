@@ -22,6 +22,12 @@ TRAIN, TEST, TUNING, VALIDATION = "train", "test", "tuning", "validation"
 # The group of every user: its list is overall popularity.
 ALL_USERS = "all"
 
+# The event type of a row that counts every type together (reporting's activity).
+ALL_EVENTS = "all"
+
+# The file Spark writes last into an output folder: the folder is complete.
+SUCCESS_MARKER = "_SUCCESS"
+
 # Spark's column of a CSV line that did not parse (PERMISSIVE mode).
 CORRUPT_COLUMN = "_corrupt_record"
 
@@ -82,3 +88,7 @@ DATA_QUALITY_DATASET = "data_quality"
 TUNING_TRIALS_DATASET = "tuning_trials"
 ALS_MODEL_DATASET = "als_model"
 CHART_SUFFIX = "_chart"
+
+# The currency of each source's prices, where the data says it (Olist: Brazilian
+# reais); other sources' prices are shown without a unit.
+CURRENCY = {"orders": "BRL"}

@@ -204,12 +204,23 @@ class RFMParams(Params):
     segments: list[SegmentRule] = Field(min_length=1)
 
 
+class ItemDetailsParams(Params):
+    """The columns of an interactions source's optional item details file
+    (MovieLens ``movies.csv``): the item id, as in the interactions file, and
+    a title and genres where the file has them (null: none)."""
+
+    item: str = Field(min_length=1)
+    title: str | None = None
+    genres: str | None = None
+
+
 class FeatureEngineering(_Group):
     interaction_weights: WeightParams
     split: SplitParams
     evaluation: RelevanceParams
     order_lines: OrderLineParams | None = None
     rfm: RFMParams | None = None
+    items: ItemDetailsParams | None = None
 
 
 # ------------------------------------------------------------------------ modeling
@@ -341,10 +352,16 @@ class TopProductsParams(Params):
     n: int = Field(default=20, ge=1)
 
 
+class ExampleUsersParams(Params):
+    # example users of each kind (heavy, light, cold, each segment)
+    per_kind: int = Field(default=3, ge=1)
+
+
 class Reporting(_Group):
     recommend: GroupListParams = GroupListParams()
     long_tail: LongTailParams = LongTailParams()
     top_products: TopProductsParams
+    example_users: ExampleUsersParams = ExampleUsersParams()
 
 
 # ----------------------------------------------------------------------- demo data

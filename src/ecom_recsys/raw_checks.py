@@ -15,7 +15,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
-from ecom_recsys.params import ColumnsParams, TableRules
+from ecom_recsys.params import ColumnsParams, ItemDetailsParams, TableRules
 from ecom_recsys.schemas import SCHEMAS
 from ecom_recsys.spark import storage
 
@@ -111,14 +111,28 @@ def _source_and_table(name: str) -> tuple[str, str]:
     return source, dataset.removeprefix("raw_")
 
 
+# The columns of the generic raw tables are named in parameters: per table, the
+# parameter and its model.
+_NAMED_COLUMNS = {
+    ("interactions", "interactions"): (
+        "data_processing.interactions.columns",
+        ColumnsParams,
+    ),
+    ("interactions", "items"): (
+        "feature_engineering.interactions.items",
+        ItemDetailsParams,
+    ),
+}
+
+
 def _expected(name: str, catalog: Any) -> list[str]:
     source, table = _source_and_table(name)
-    if source == "interactions":
-        key = "params:data_processing.interactions.columns"
-        if key not in catalog:
+    if (source, table) in _NAMED_COLUMNS:
+        key, model = _NAMED_COLUMNS[source, table]
+        if f"params:{key}" not in catalog:
             return []
-        # typed when the run includes data_processing, a dict otherwise
-        columns = ColumnsParams.model_validate(catalog.load(key))
+        # typed when the run includes the stage, a dict otherwise
+        columns = model.model_validate(catalog.load(f"params:{key}"))
         return [v for v in columns.model_dump().values() if v]
     return list(SCHEMAS.get(source, {}).get(table, {}))
 
@@ -272,20 +286,29 @@ def _check_same_headers(
         )
 
 
-def _raw_datasets(names: set[str], catalog: Any) -> dict[str, tuple[str, dict]]:
+def _raw_datasets(
+    names: set[str], catalog: Any, present: bool = False
+) -> dict[str, tuple[str, dict]]:
     """Raw CSV datasets (``<source>.raw_<table>``) among ``names``, with their
-    paths and load_args (how Spark will read them)."""
+    paths and load_args (how Spark will read them); with ``present``, an
+    optional one (``missing_ok``) only when it has a file."""
     found = {}
     for name in sorted(names):
         if ".raw_" not in name or name not in catalog:
             continue
         described = catalog.get(name)._describe()  # noqa: SLF001 - the only public view of the path
-        if described.get("file_format") == "csv":
-            found[name] = (
-                str(described["filepath"]),
-                dict(described.get("load_args") or {}),
-            )
+        if described.get("file_format") != "csv":
+            continue
+        path = str(described["filepath"])
+        if present and described.get("missing_ok") and not _has_files(path):
+            logger.info("%s: no file at %s (optional): not read", name, path)
+            continue
+        found[name] = (path, dict(described.get("load_args") or {}))
     return found
+
+
+def _has_files(path: str) -> bool:
+    return storage.is_file(path) or bool(_visible(storage.list_files(path)))
 
 
 def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
@@ -298,7 +321,7 @@ def protect_raw_files(pipeline: Pipeline, catalog: Any) -> None:
     taken = [
         path
         for path, _ in _raw_datasets(pipeline.all_outputs(), catalog).values()
-        if storage.is_file(path) or _visible(storage.list_files(path))
+        if _has_files(path)
     ]
     if taken:
         folders = sorted({_folder(p) for p in taken})
@@ -374,7 +397,8 @@ def _check_generic_time_unit(
 
 def check_raw_inputs(pipeline: Pipeline, catalog: Any) -> None:
     """Check every raw CSV dataset (``<source>.raw_<table>``) the run will read."""
-    for name, (path, load_args) in _raw_datasets(pipeline.inputs(), catalog).items():
+    raw = _raw_datasets(pipeline.inputs(), catalog, present=True)
+    for name, (path, load_args) in raw.items():
         check_raw_file(name, path, _expected(name, catalog), load_args)
         _check_generic_time_unit(name, path, load_args, catalog)
 

@@ -27,7 +27,6 @@ from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
-from kedro_datasets._utils.databricks_utils import to_spark_path
 
 from ecom_recsys.spark import storage
 
@@ -63,6 +62,9 @@ def newest_version_complete(dataset: AbstractVersionedDataset) -> bool:
 def prune_versions(dataset: AbstractVersionedDataset, keep: int) -> list[str]:
     """Delete the versions of ``dataset`` that the policy drops; return their names."""
     protocol = getattr(dataset, "_protocol", None) or "file"
+    # kedro-datasets' helper imports pyspark: here, not when the settings load
+    from kedro_datasets._utils.databricks_utils import to_spark_path  # noqa: PLC0415
+
     root = to_spark_path(protocol, str(dataset._filepath))  # noqa: SLF001
     versions = [PurePosixPath(folder).name for folder in storage.list_folders(root)]
     complete = {

@@ -7,8 +7,9 @@ from pydantic import ValidationError
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from ecom_recsys.params import DemoEvents
+from ecom_recsys.params import DemoEvents, DemoRatings
 from ecom_recsys.pipelines.demo_data.events import generate_events
+from ecom_recsys.pipelines.demo_data.ratings import generate_movies
 from ecom_recsys.schemas import EVENTS
 
 RAW = {
@@ -109,3 +110,22 @@ def test_popularity_has_a_long_tail(events):
 def test_fewer_products_than_categories_are_rejected():
     with pytest.raises(ValidationError, match=r"n_products\n.*at least n_categories"):
         DemoEvents.model_validate({**RAW, "n_products": 5})
+
+
+def test_demo_movies_have_a_title_and_the_genre_their_ratings_draw(spark):
+    params = DemoRatings(
+        n_users=10, n_genres=3, n_movies=7, ratings_per_user_mean=3,
+        favourite_genre_share=0.7, start="2017-01-01", n_days=10,
+    )  # fmt: skip
+    movies = generate_movies(params).toPandas()
+    assert movies.columns.tolist() == ["movieId", "title", "genres"]
+    assert movies["movieId"].tolist() == list(range(1, 8))
+    # two movies per genre (7 // 3); the seventh is in the last genre
+    assert movies["genres"].tolist() == [
+        "Action", "Action", "Adventure", "Adventure", "Animation", "Animation",
+        "Animation",
+    ]  # fmt: skip
+    assert (
+        movies["title"].str.fullmatch(r"[A-Z][\w ]+ \((19[5-9]\d|200\d|201\d)\)").all()
+    )
+    assert generate_movies(params).toPandas().equals(movies)  # seeded

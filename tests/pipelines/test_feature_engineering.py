@@ -6,10 +6,16 @@ import math
 
 import pytest
 
-from ecom_recsys.params import RelevanceParams, SplitParams, WeightParams
+from ecom_recsys.params import (
+    ItemDetailsParams,
+    RelevanceParams,
+    SplitParams,
+    WeightParams,
+)
 from ecom_recsys.pipelines.feature_engineering import splits
 from ecom_recsys.pipelines.feature_engineering.interactions import (
     build_interactions,
+    build_item_catalogue,
     build_products,
     index_products,
     index_users,
@@ -287,3 +293,39 @@ def test_user_split_without_enough_history_is_a_clear_error(spark):
         SplitParams.model_validate(
             {"strategy": "user_time", "test_start": "2019-10-22"}
         )
+
+
+ITEMS = ItemDetailsParams(item="movieId", title="title", genres="genres")
+
+
+def test_item_catalogue_adds_titles_and_genres_from_the_item_details(spark):
+    feedback = spark.createDataFrame(
+        [("u1", "1"), ("u2", "1"), ("u1", "2"), ("u1", "3")],
+        "user_id string, product_id string",
+    )
+    items = spark.createDataFrame(
+        [
+            ("1", " Toy Story (1995) ", "Animation|Children", None),
+            ("2", "Jumanji (1995)", "Adventure", None),
+            ("2", "Jumanji (1995) [copy]", "Adventure", None),  # a duplicate id
+            ("9", "Heat (1995)", "Action", None),  # nobody rated it
+        ],
+        "movieId string, title string, genres string, _corrupt_record string",
+    )
+    catalogue = build_item_catalogue(feedback, items, ITEMS)
+    assert rows(catalogue, "product_id") == [
+        ("1", 2, "Toy Story (1995)", "Animation|Children"),
+        ("2", 1, "Jumanji (1995)", "Adventure"),
+        ("3", 1, None, None),
+    ]
+
+
+def test_item_catalogue_without_an_item_details_file(spark):
+    feedback = spark.createDataFrame([("u1", "1")], "user_id string, product_id string")
+    no_file = spark.createDataFrame([], "_corrupt_record string")
+    catalogue = build_item_catalogue(feedback, no_file, ITEMS)
+    assert rows(catalogue) == [("1", 1, None, None)]
+    assert catalogue.columns == ["product_id", "users", "title", "genres"]
+    wrong = spark.createDataFrame([("1", "x")], "id string, name string")
+    with pytest.raises(ValueError, match=r"names \['movieId', 'title', 'genres'\]"):
+        build_item_catalogue(feedback, wrong, ITEMS)

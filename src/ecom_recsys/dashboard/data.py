@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-from collections.abc import Mapping, Sequence
+import functools
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -27,15 +29,15 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io import AbstractDataset, DataCatalog, DatasetError
 from kedro.io.core import AbstractVersionedDataset
 from kedro.pipeline import Pipeline
+from pydantic import BaseModel
 
 from ecom_recsys.names import (
-    ALS_MODEL,
-    BASELINE,
-    CONFIGURED,
     FROM_MODEL,
     FROM_POPULARITY,
     FROM_SEGMENT,
 )
+
+T = TypeVar("T", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,22 @@ def parse_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
 
 @dataclass(frozen=True)
 class Outputs:
-    """The catalog of one environment and which pipeline writes each dataset."""
+    """The catalog of one environment and which pipeline writes each dataset
+    (``writers``: a mapping, or a function that builds it when first needed,
+    since importing the pipelines costs seconds)."""
 
     catalog: DataCatalog
     env: str | None
-    writers: dict[str, str] = field(default_factory=dict)
+    writers: Mapping[str, str] | Callable[[], Mapping[str, str]] = field(
+        default_factory=dict
+    )
 
     def run_command(self, source: str, dataset: str | None = None) -> str:
         """The ``kedro run`` that writes ``<source>.<dataset>`` (all of a source
         without ``dataset``)."""
         env = f" --env={self.env}" if self.env else ""
-        pipeline = self.writers.get(f"{source}.{dataset}")
+        writers = self.writers() if callable(self.writers) else self.writers
+        pipeline = writers.get(f"{source}.{dataset}")
         pipelines = f" --pipelines={pipeline}" if pipeline else ""
         return f"kedro run{pipelines} --namespaces={source}{env}"
 
@@ -109,11 +116,20 @@ def writers(pipelines: Mapping[str, Pipeline]) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _project_writers() -> dict[str, str]:
+    """Which registered pipeline writes each dataset (imports the pipelines)."""
+    return writers(project_pipelines)
+
+
 def open_outputs(settings: Settings) -> Outputs:
     """The catalog ``kedro run --env=<env>`` would use, built without the hooks.
 
     The project's hooks start a SparkSession and check raw files: the dashboard
     needs neither, so the context gets a hook manager that ignores every hook.
+    Parameters are not validated against the pipelines' node type hints (as a
+    session does for the pipelines it runs): that would import every pipeline,
+    seconds before the first page; :func:`parameter` validates what it reads.
     """
     # configures kedro.framework.project's settings and pipelines in place
     project = bootstrap_project(settings.project_path)
@@ -130,7 +146,22 @@ def open_outputs(settings: Settings) -> Outputs:
         env=settings.env,
         hook_manager=_NullPluginManager(),
     )
-    return Outputs(context.catalog, settings.env, writers(project_pipelines))
+    # the scope KedroSession.run sets: here no pipeline, so none is imported
+    context._pipelines_to_validate = []
+    return Outputs(context.catalog, settings.env, _project_writers)
+
+
+_OPENED: dict[Settings, Outputs] = {}
+_OPENING = threading.Lock()
+
+
+def shared_outputs(settings: Settings) -> Outputs:
+    """:func:`open_outputs`, once per process and settings: the server's
+    head start (``server.py``) and the first page share one catalog."""
+    with _OPENING:
+        if settings not in _OPENED:
+            _OPENED[settings] = open_outputs(settings)
+        return _OPENED[settings]
 
 
 def dataset(catalog: DataCatalog, name: str, **load_args: Any) -> AbstractDataset:
@@ -167,9 +198,14 @@ def load(catalog: DataCatalog, name: str, **load_args: Any) -> pd.DataFrame:
     return dataset(catalog, name, **load_args).load()
 
 
-def parameter(catalog: DataCatalog, key: str) -> Any:
-    """The value of parameter ``key`` (e.g. ``reporting.events.top_products``)."""
-    return catalog.load(f"params:{key}")
+def parameter(catalog: DataCatalog, key: str, model: type[T] | None = None) -> Any:
+    """The value of parameter ``key`` (e.g. ``reporting.events.top_products``),
+    validated by ``model`` (defaults applied) when given; None when not set."""
+    name = f"params:{key}"
+    value = catalog.load(name) if name in catalog else None
+    if model is None or value is None:
+        return value
+    return model.model_validate(value)
 
 
 def row_count(catalog: DataCatalog, name: str) -> int:
@@ -217,51 +253,19 @@ def rows_of(
     return found if found is not None else pd.DataFrame(columns=columns or [column])
 
 
-def configured_protocol(model_metrics: pd.DataFrame) -> pd.DataFrame:
-    """The metrics of the configured protocol (all rows of an older table)."""
-    if "protocol" not in model_metrics:
-        return model_metrics
-    return model_metrics[model_metrics["protocol"] == CONFIGURED]
-
-
-def metrics_by_model(model_metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric, one column per model (``als`` first, then baselines),
-    in the configured protocol."""
-    table = configured_protocol(model_metrics).pivot_table(
-        index="metric", columns="model", values="value", aggfunc="first"
-    )
-    models = sorted(table.columns, key=lambda m: (m != ALS_MODEL, m != BASELINE, m))
-    return table[models].rename_axis(columns=None)
-
-
-def headline(model_metrics: pd.DataFrame, metric: str = "ndcg") -> dict[str, Any]:
-    """ALS's value of ``metric``, the popularity baseline's, the lift and K."""
-    model_metrics = configured_protocol(model_metrics)
-    rows = model_metrics[model_metrics["metric"] == metric].set_index("model")
-    if ALS_MODEL not in rows.index:
-        return {}
-    als = rows.loc[ALS_MODEL]
-    baseline = rows["value"].get(BASELINE)
-    lift = als.get("lift_vs_popularity")
-    return {
-        "metric": metric,
-        "k": int(als["k"]),
-        "als": float(als["value"]),
-        "baseline": None if baseline is None else float(baseline),
-        "lift": None if pd.isna(lift) else float(lift),
-        "users_evaluated": int(als["users_evaluated"]),
-    }
-
-
-def list_origin(recommendations: pd.DataFrame) -> str:
-    """Where a user's served list came from, in words (from its ``source`` column)."""
+def list_origin(recommendations: pd.DataFrame, model: str | None = None) -> str:
+    """Where a user's served list came from, in words (from its ``source``
+    column; ``model``: the served model's name)."""
+    chosen = "the model chosen on validation"
+    if model:
+        chosen = f"{model}, {chosen}"
     if "source" not in recommendations or recommendations.empty:
-        return "the model chosen on validation"
+        return chosen
     counts = recommendations["source"].value_counts()
     parts = []
     for origin, n in counts.items():
         if origin == FROM_MODEL:
-            text = "the model chosen on validation"
+            text = chosen
         elif str(origin).startswith(f"{FROM_SEGMENT}:"):
             text = f"the most popular products of segment '{origin.split(':', 1)[1]}'"
         elif origin == FROM_POPULARITY:
@@ -270,30 +274,3 @@ def list_origin(recommendations: pd.DataFrame) -> str:
             text = str(origin)
         parts.append(f"{n} from {text}")
     return ", ".join(parts)
-
-
-def top_rows(table: pd.DataFrame, by: str, n: int = 20) -> pd.DataFrame:
-    """The ``n`` rows with the largest ``by``, numbered from 1."""
-    top = table.nlargest(n, by).reset_index(drop=True)
-    top.index = top.index + 1
-    return top
-
-
-def history_with_products(
-    history: pd.DataFrame, products: pd.DataFrame
-) -> pd.DataFrame:
-    """A user's interactions, latest first, with each product's details.
-
-    Only the ``train`` and ``test`` periods: ``tuning`` and ``validation`` are
-    parts of ``train`` again.
-    """
-    periods = history[history["period"].isin(["train", "test"])]
-    details = periods.merge(products, on="product_id", how="left")
-    first = ["period", "product_id", *[c for c in products if c != "product_id"]]
-    order = [c for c in first if c in details] + [c for c in details if c not in first]
-    return (
-        details[order]
-        .drop(columns=[c for c in ("user_id",) if c in details])
-        .sort_values("last_event_time", ascending=False)
-        .reset_index(drop=True)
-    )

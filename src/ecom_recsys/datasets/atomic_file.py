@@ -1,4 +1,6 @@
-"""Single-file outputs written whole or not at all: a temporary file, then a rename."""
+"""Single-file outputs written whole or not at all: a temporary file, then a
+rename. The datasets that use it are in their own modules (``atomic_*_dataset``),
+so that reading a CSV does not import matplotlib or plotly."""
 
 from __future__ import annotations
 
@@ -7,9 +9,6 @@ from typing import Any
 from uuid import uuid4
 
 from kedro.io.core import get_filepath_str
-from kedro_datasets.json import JSONDataset
-from kedro_datasets.matplotlib import MatplotlibDataset
-from kedro_datasets.plotly import HTMLDataset
 
 
 class AtomicFileMixin:
@@ -59,42 +58,3 @@ class AtomicFileMixin:
             if fs.exists(temporary_str):
                 fs.rm(temporary_str, recursive=True)
         self._invalidate_cache()  # type: ignore[attr-defined]
-
-
-class AtomicJSONDataset(AtomicFileMixin, JSONDataset):
-    """``json.JSONDataset`` that replaces its file atomically (``AtomicFileMixin``).
-
-    Example:
-        ```yaml
-        events.best_als_params:
-          type: ecom_recsys.datasets.AtomicJSONDataset
-          filepath: data/06_models/events/best_als_params.json
-        ```
-    """
-
-
-class AtomicMatplotlibDataset(AtomicFileMixin, MatplotlibDataset):
-    """``matplotlib.MatplotlibDataset`` that replaces its image atomically
-    (``AtomicFileMixin``); one figure per dataset.
-
-    Example:
-        ```yaml
-        events.popularity_chart:
-          type: ecom_recsys.datasets.AtomicMatplotlibDataset
-          filepath: data/08_reporting/events/popularity.png
-          save_args: {dpi: 110}
-        ```
-    """
-
-
-class AtomicHTMLDataset(AtomicFileMixin, HTMLDataset):
-    """``plotly.HTMLDataset`` that replaces its page atomically (``AtomicFileMixin``).
-
-    Example:
-        ```yaml
-        events.popularity_interactive:
-          type: ecom_recsys.datasets.AtomicHTMLDataset
-          filepath: data/08_reporting/events/popularity.html
-          save_args: {include_plotlyjs: cdn}
-        ```
-    """

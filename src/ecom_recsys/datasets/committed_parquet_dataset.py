@@ -8,7 +8,7 @@ import pandas as pd
 from kedro.io.core import DatasetError, get_filepath_str
 from kedro_datasets.pandas import ParquetDataset
 
-from ecom_recsys.datasets.committed_spark_dataset import SUCCESS_MARKER
+from ecom_recsys.names import SUCCESS_MARKER
 
 
 class CommittedParquetDataset(ParquetDataset):

@@ -15,13 +15,12 @@ from kedro_datasets._utils.databricks_utils import to_spark_path
 from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame
 
+from ecom_recsys.names import SUCCESS_MARKER
 from ecom_recsys.spark import storage
 from ecom_recsys.versions import newest_version_complete
 
 logger = logging.getLogger(__name__)
 
-# Spark's job commit writes this marker after every part file is in place.
-SUCCESS_MARKER = "_SUCCESS"
 # Siblings of a folder replaced in place: the new copy while Spark writes it,
 # and the previous copy during the swap (hidden names: no reader lists them).
 STAGING, ASIDE = "staging", "previous"

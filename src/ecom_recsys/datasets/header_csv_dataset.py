@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kedro_datasets._utils.databricks_utils import to_spark_path
 from kedro_datasets.spark import SparkDatasetV2
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StringType, StructField, StructType
 
 from ecom_recsys.names import CORRUPT_COLUMN
+from ecom_recsys.spark import storage
 
 
 class HeaderCSVDataset(SparkDatasetV2):
@@ -29,6 +32,10 @@ class HeaderCSVDataset(SparkDatasetV2):
     needs ``spark.sql.csv.parser.columnPruning.enabled: false`` (see
     ``conf/base/spark.yml``) when a query reads only some of them.
 
+    With ``missing_ok: true`` a folder without files (or no folder) loads as
+    an empty frame with only ``_corrupt_record``: an optional input, such as
+    the item details of an interactions file.
+
     Example:
         ```yaml
         interactions.raw_interactions:
@@ -39,7 +46,26 @@ class HeaderCSVDataset(SparkDatasetV2):
         ```
     """
 
+    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._missing_ok = missing_ok
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "missing_ok": self._missing_ok}
+
+    def _absent(self, path: str) -> bool:
+        """No file to read at ``path`` (hidden files aside)."""
+        if storage.is_file(path):
+            return False
+        names = (f.rsplit("/", 1)[-1] for f in storage.list_files(path))
+        return not any(not n.startswith((".", "_")) for n in names)
+
     def _load(self) -> DataFrame:
+        path = to_spark_path(self._protocol, str(self._get_load_path()))
+        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+        if self._missing_ok and self._absent(path):
+            schema = StructType([StructField(CORRUPT_COLUMN, StringType())])
+            return spark.createDataFrame([], schema)
         # Without a schema Spark reads only the first line, for the names.
         header = super()._load().columns
         schema = StructType(
@@ -56,8 +82,6 @@ class HeaderCSVDataset(SparkDatasetV2):
             # read together has that same header.
             "enforceSchema": True,
         }
-        path = to_spark_path(self._protocol, str(self._get_load_path()))
-        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
         return (
             spark.read.schema(schema)
             .format(self._file_format)

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from py4j.protocol import Py4JJavaError
-from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import DataFrame, SparkSession, is_remote
+
+if TYPE_CHECKING:  # imported where used: the dashboard reads the catalog without Spark
+    from pyspark.ml.recommendation import ALSModel
+    from pyspark.sql import DataFrame, SparkSession
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -35,10 +37,14 @@ T = TypeVar("T")
 def classic() -> bool:
     """True when this process drives a classic session (its JVM is reachable
     from Python); False on Spark Connect."""
+    from pyspark.sql import is_remote  # noqa: PLC0415
+
     return not is_remote()
 
 
 def _spark() -> SparkSession:
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
     return SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
 
 
@@ -177,6 +183,8 @@ def als_model_with_factors(
     ALSModel has no public constructor in PySpark; this one is the JVM's
     (package-private in Scala, public in bytecode).
     """
+    from pyspark.ml.recommendation import ALSModel  # noqa: PLC0415
+
     jvm = item_factors.sparkSession.sparkContext._jvm  # noqa: SLF001
     java = jvm.org.apache.spark.ml.recommendation.ALSModel(
         model.uid,

@@ -15,16 +15,17 @@ import shutil
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
-from pyspark import SparkConf
-from pyspark.errors import PySparkException
-from pyspark.sql import SparkSession
 
 from ecom_recsys.params import validate_parameters
 from ecom_recsys.spark import jvm
+
+if TYPE_CHECKING:  # imported when a session is built: the settings load without it
+    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ def build_spark_session(config: dict[str, object], app_name: str) -> SparkSessio
     Settings only take effect if no session exists yet in this process, which is
     why the hook runs in ``after_context_created``, before any dataset loads.
     """
+    from pyspark import SparkConf  # noqa: PLC0415
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
     url = remote_url(config)
     if url is not None or not jvm.classic():
         return connect_session(url, config)
@@ -114,6 +118,9 @@ def connect_session(url: str | None, config: dict[str, object]) -> SparkSession:
     server kept at another value (a managed one may refuse some) and about a
     server without ``spark.checkpoint.dir``.
     """
+    from pyspark.errors import PySparkException  # noqa: PLC0415
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
     settings = {
         str(k): _text(v)
         for k, v in config.items()

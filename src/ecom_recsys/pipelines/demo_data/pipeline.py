@@ -8,7 +8,7 @@ from ecom_recsys.schemas import OLIST
 
 from .events import generate_events
 from .orders import generate_orders
-from .ratings import generate_ratings
+from .ratings import generate_movies, generate_ratings
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -45,7 +45,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                         SOURCE_PARAMS,
                         "raw_interactions",
                         name="generate_demo_ratings",
-                    )
+                    ),
+                    node(
+                        generate_movies,
+                        SOURCE_PARAMS,
+                        "raw_items",
+                        name="generate_demo_movies",
+                    ),
                 ]
             ),
         },

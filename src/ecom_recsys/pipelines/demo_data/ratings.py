@@ -1,8 +1,10 @@
-"""Demo ratings in the MovieLens ``ratings.csv`` format, generated with Spark.
+"""Demo ratings in the MovieLens ``ratings.csv`` format, and the movies in the
+``movies.csv`` format, generated with Spark.
 
 ``userId,movieId,rating,timestamp``: half-star ratings from 0.5 to 5.0 and Unix
 timestamps. Each user has a favourite genre; movies of it are rated more often
 and higher, and popular movies more often than the long tail.
+``movieId,title,genres``: a made-up title with a year, and the movie's genre.
 """
 
 from __future__ import annotations
@@ -18,6 +20,28 @@ from .sampling import Draws, long_tail_count, numbered, power_law_slot
 
 # Power applied to the uniform draw of a movie inside a genre (long tail).
 _POPULARITY_EXPONENT = 2.5
+
+# MovieLens's genres, in its order; more genres than these repeat them.
+GENRES = [
+    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical",
+    "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+]  # fmt: skip
+# Made-up titles: "The <adjective> <noun>" or "<noun> of the <place>", with a year.
+_ADJECTIVES = [
+    "Silent", "Last", "Hidden", "Broken", "Golden", "Lost", "Midnight", "Final",
+    "Secret", "Wild", "Burning", "Frozen", "Crimson", "Distant", "Endless",
+    "Quiet", "Iron", "Electric", "Forgotten", "Little",
+]  # fmt: skip
+_NOUNS = [
+    "River", "Empire", "Garden", "Storm", "Road", "Harbor", "Kingdom", "Letter",
+    "Summer", "Signal", "Island", "Mirror", "Station", "Promise", "Orchard",
+    "Machine", "Horizon", "Detective", "Winter", "Dream",
+]  # fmt: skip
+_PLACES = [
+    "North", "Sea", "Moon", "Valley", "Night", "Lake", "City", "Desert",
+    "Stars", "Mountain", "Forest", "Coast", "West", "Dawn", "Deep",
+]  # fmt: skip
 
 
 def _users(spark: SparkSession, params: DemoRatings, draws: Draws) -> DataFrame:
@@ -81,4 +105,39 @@ def generate_ratings(params: DemoRatings) -> DataFrame:
             "rating",
             "timestamp",
         )
+    )
+
+
+def _pick(words: list[str], u: Column) -> Column:
+    """One of ``words``, by the uniform draw ``u``."""
+    return F.element_at(
+        F.array(*[F.lit(w) for w in words]), (u * len(words)).cast("int") + 1
+    )
+
+
+def generate_movies(params: DemoRatings) -> DataFrame:
+    """Generate the movies of :func:`generate_ratings` in the MovieLens
+    ``movies.csv`` format: ``movieId, title, genres`` (the ratings draw movie
+    ``g * (n_movies // n_genres) + slot + 1`` for genre ``g``).
+    """
+    spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+    u = Draws(params.seed).uniform
+    per_genre = params.n_movies // params.n_genres
+    movie = F.col("id") + 1
+    genre = F.least(F.floor((movie - 1) / per_genre), F.lit(params.n_genres - 1))
+    year = (F.lit(1950) + u("year", "id") * 70).cast("int")
+    named = F.when(
+        u("form", "id") < 0.6,
+        F.concat(F.lit("The "), _pick(_ADJECTIVES, u("a", "id")), F.lit(" "),
+                 _pick(_NOUNS, u("n", "id"))),
+    ).otherwise(
+        F.concat(_pick(_NOUNS, u("n", "id")), F.lit(" of the "),
+                 _pick(_PLACES, u("m", "id")))
+    )  # fmt: skip
+    return spark.range(params.n_movies, numPartitions=1).select(
+        movie.alias("movieId"),
+        F.concat(named, F.lit(" ("), year.cast("string"), F.lit(")")).alias("title"),
+        F.element_at(
+            F.array(*[F.lit(g) for g in GENRES]), (genre % len(GENRES)).cast("int") + 1
+        ).alias("genres"),
     )

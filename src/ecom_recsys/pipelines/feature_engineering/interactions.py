@@ -11,8 +11,16 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ecom_recsys.names import ALL_USERS, GROUP, ITEM, PRODUCT_ID, USER, USER_ID
-from ecom_recsys.params import SplitParams, WeightParams
+from ecom_recsys.names import (
+    ALL_USERS,
+    CORRUPT_COLUMN,
+    GROUP,
+    ITEM,
+    PRODUCT_ID,
+    USER,
+    USER_ID,
+)
+from ecom_recsys.params import ItemDetailsParams, SplitParams, WeightParams
 from ecom_recsys.spark.frames import dense_index
 
 from .splits import assign_parts, count_column, period_columns
@@ -130,10 +138,50 @@ def single_group(user_index: DataFrame) -> DataFrame:
     return user_index.select(USER, F.lit(ALL_USERS).alias(GROUP))
 
 
-def build_item_catalogue(feedback: DataFrame) -> DataFrame:
-    """Products of a source without a product table: the distinct item ids, with
-    how many users interacted with each."""
-    return feedback.groupBy(PRODUCT_ID).agg(F.countDistinct(USER_ID).alias("users"))
+def item_details(items: DataFrame, columns: ItemDetailsParams) -> DataFrame:
+    """``product_id, title, genres`` of an item details file, one row per item
+    (the first title and genres in order of their text); null where the file
+    has no such column, and no rows without a file.
+
+    Raises:
+        ValueError: When the file lacks a column ``columns`` names.
+    """
+    named = {PRODUCT_ID: columns.item, "title": columns.title, "genres": columns.genres}
+    if items.columns == [CORRUPT_COLUMN]:  # no file: the input is optional
+        return items.select(
+            *[F.lit(None).cast("string").alias(c) for c in named]
+        ).limit(0)
+    missing = [v for v in named.values() if v and v not in items.columns]
+    if missing:
+        found = [c for c in items.columns if c != CORRUPT_COLUMN]
+        raise ValueError(
+            f"feature_engineering.interactions.items names {missing}, which the "
+            f"item details file (data/01_raw/interactions_items/) lacks: its header "
+            f"is {found}. Name its columns in items.item, items.title and "
+            "items.genres (or null) of parameters_feature_engineering.yml."
+        )
+    text = {
+        name: F.trim(F.col(raw)) if raw else F.lit(None).cast("string")
+        for name, raw in named.items()
+    }
+    return (
+        items.select(*[column.alias(name) for name, column in text.items()])
+        .where(F.col(PRODUCT_ID).isNotNull() & (F.col(PRODUCT_ID) != ""))
+        .groupBy(PRODUCT_ID)
+        .agg(F.min("title").alias("title"), F.min("genres").alias("genres"))
+    )
+
+
+def build_item_catalogue(
+    feedback: DataFrame, items: DataFrame, columns: ItemDetailsParams
+) -> DataFrame:
+    """Products of a source without a product table: the distinct item ids,
+    with how many users interacted with each, and their ``title`` and
+    ``genres`` from the optional item details file (null without one)."""
+    catalogue = feedback.groupBy(PRODUCT_ID).agg(
+        F.countDistinct(USER_ID).alias("users")
+    )
+    return catalogue.join(item_details(items, columns), PRODUCT_ID, "left")
 
 
 def to_feedback(interactions: DataFrame) -> DataFrame:

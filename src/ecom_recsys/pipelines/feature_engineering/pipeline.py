@@ -162,7 +162,12 @@ ORDERS = Pipeline(
 INTERACTIONS = Pipeline(
     [
         node(to_feedback, "interactions_clean", "feedback", name="build_feedback"),
-        node(build_item_catalogue, "feedback", "products", name="build_item_catalogue"),
+        node(
+            build_item_catalogue,
+            ["feedback", "raw_items", "params:items"],
+            "products",
+            name="build_item_catalogue",
+        ),
         node(single_group, "user_index", "user_groups", name="assign_user_groups"),
     ]
 )

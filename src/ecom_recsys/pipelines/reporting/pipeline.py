@@ -5,6 +5,7 @@ from kedro.pipeline import Pipeline, node
 
 from ecom_recsys.pipelines import for_sources
 
+from .audience import build_activity, pick_example_users, summarise_served_lists
 from .bi import (
     export_customers,
     export_metrics,
@@ -39,7 +40,8 @@ from .tables import (
 )
 
 # Source-agnostic reporting on the modeling outputs. ``product_summary`` is the
-# per-product table the top products are taken from (see ``create_pipeline``).
+# per-product table the top products are taken from, ``feedback`` the events
+# (see ``create_pipeline``).
 SHARED = Pipeline(
     [
         node(
@@ -132,6 +134,25 @@ SHARED = Pipeline(
             "bi_similar_products",
             name="export_similar_products",
         ),
+        node(build_activity, "feedback", "activity", name="build_activity"),
+        node(
+            summarise_served_lists,
+            "top_recommendations_pretty",
+            "served_summary",
+            name="summarise_served_lists",
+        ),
+        node(
+            pick_example_users,
+            [
+                "interactions",
+                "top_recommendations_pretty",
+                "user_groups",
+                "user_index",
+                "params:example_users",
+            ],
+            "example_users",
+            name="pick_example_users",
+        ),
     ]
 )
 
@@ -209,7 +230,10 @@ def create_pipeline(**kwargs) -> Pipeline:
         SHARED,
         extras={"events": EVENTS, "orders": ORDERS},
         reads={
-            "events": {"product_summary": "analytics_summary"},
+            "events": {
+                "product_summary": "analytics_summary",
+                "feedback": "events_clean",
+            },
             "orders": {"product_summary": "products"},
             "interactions": {"product_summary": "products"},
         },
