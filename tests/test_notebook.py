@@ -43,7 +43,9 @@ def test_eda_notebook_runs_on_the_demo_data(demo_project, monkeypatch):
         for tag in cell.get("metadata", {}).get("tags", [])
     }
     for source in ("events", "orders", "interactions"):
-        assert re.search(rf"{source}: [\d,]+ users x [\d,]+ products", cells["sparsity"])
+        assert re.search(
+            rf"{source}: [\d,]+ users x [\d,]+ products", cells["sparsity"]
+        )
         assert re.search(rf"{source}: \d+ weeks from", cells["trends"])
         for tag in ("activity-per-user", "popularity"):
             assert source in cells[tag], tag
