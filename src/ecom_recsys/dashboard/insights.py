@@ -24,6 +24,7 @@ from ecom_recsys.names import (
     POPULARITY,
     RANDOM,
     RECENT_POPULARITY,
+    SEGMENT_POPULARITY,
 )
 from ecom_recsys.params import RFMParams
 
@@ -48,6 +49,9 @@ MODELS = {
     POPULARITY: Meaning("Popularity", "the same best sellers for everyone"),
     RECENT_POPULARITY: Meaning(
         "Recent popularity", "the best sellers of the last weeks before the test"
+    ),
+    SEGMENT_POPULARITY: Meaning(
+        "Segment favourites", "the best sellers of the customer's segment"
     ),
     RANDOM: Meaning("Random", "products drawn at random: the floor"),
     GLOBAL_MEAN: Meaning("Global mean", "predicts the average rating for everything"),
