@@ -26,13 +26,11 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("ECOM_RECSYS_MLFLOW", "0")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Under pytest-xdist (``make test`` runs two workers), every test that reads
     the shared demo run goes to one worker, which makes that run once."""
-    for item in items:
-        if "demo_project" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo_project"))
+    if "demo_project" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group("demo_project"))
 
 
 @pytest.fixture(scope="session")
