@@ -49,8 +49,8 @@ def top_items(
         users: The users to score (the model's user column); None: all.
         user_factors: ``id, features`` of the users; None: the model's.
         item_factors: ``id, features`` of the items to rank; None: the model's.
-        block_size: Rows per block of ALS's scoring (classic path only): the
-            number of items scores them in one block.
+        block_size: Rows per block of ALS's own scoring (the DataFrame path
+            has no blocks): the number of items scores them in one block.
 
     Returns:
         ``<user column>, recommendations`` (``array<struct<<item column>,
