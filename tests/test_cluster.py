@@ -117,8 +117,12 @@ def test_the_default_pipeline_runs_on_a_standalone_cluster(
 ):
     conf = conf_with_test_parameters(tmp_path, "cluster", SMALL_EXECUTORS)
     data = tmp_path / "data"
-    # The demo run's raw data: the cluster run must give the same results.
-    shutil.copytree(demo_project["data"] / "01_raw" / SOURCE, data / "01_raw" / SOURCE)
+    # The demo run's raw data (the ratings and the item details file): the
+    # cluster run must give the same results.
+    for folder in (SOURCE, f"{SOURCE}_items"):
+        shutil.copytree(
+            demo_project["data"] / "01_raw" / folder, data / "01_raw" / folder
+        )
     environ = {
         "SPARK_MASTER_URL": standalone_cluster["url"],
         "ECOM_RECSYS_DATA_ROOT": str(data),

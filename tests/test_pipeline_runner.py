@@ -79,6 +79,11 @@ def test_default_pipeline_runs_through_the_sequential_runner(spark, tmp_path):
             "events.data_quality": CSVDataset(
                 filepath=str(tmp_path / "quality.csv"), save_args={"index": False}
             ),
+            # modeling reads it back to choose the served method: the runner
+            # would release it from memory after that
+            "events.similar_products_metrics": CSVDataset(
+                filepath=str(tmp_path / "similar.csv"), save_args={"index": False}
+            ),
         }
     )
     for name, value in params.items():
