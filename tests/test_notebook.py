@@ -53,6 +53,13 @@ def test_eda_notebook_runs_on_the_demo_data(demo_project, monkeypatch):
     assert re.search(r"[\d,]+ ratings, mean \d\.\d\d", cells["ratings"])
     assert "Best rated items" in cells["genres"]
     assert not any("WARN" in text for text in cells.values())  # no Spark log lines
+    drawn = {
+        tag
+        for cell in notebook.cells
+        for tag in cell.get("metadata", {}).get("tags", [])
+        if any("image/png" in o.get("data", {}) for o in cell.outputs)
+    }
+    assert {"popularity", "trends"} <= drawn  # charts drawn inline
     statistics = cells["order-statistics"]
     for variable in ("price", "freight_value", "order_value", "review_score"):
         assert variable in statistics
