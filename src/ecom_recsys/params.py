@@ -159,6 +159,10 @@ class WeightParams(Params):
     # per key, so an error names the event type (event_types.cart)
     event_types: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
     transform: Literal["log1p", "none"] = "none"
+    # halve a pair's weight for every this many days between its last event and
+    # the user's last event in the same period (null: no decay), so the model
+    # leans on each user's latest taste
+    recency_half_life_days: float | None = Field(default=None, gt=0)
 
 
 class RelevanceParams(Params):

@@ -107,6 +107,25 @@ def test_log1p_transform_scales_the_weight(events):
     assert weight == pytest.approx(math.log1p(16.5))
 
 
+def test_recency_decay_halves_the_weight_per_half_life_before_the_users_last_event(
+    events,
+):
+    decayed = {**WEIGHTS, "recency_half_life_days": 10}
+    result = interactions_of(events, decayed, SPLIT)
+    weights = {
+        (r["user_id"], r["product_id"], r["period"]): r["weight"]
+        for r in result.collect()
+    }
+    # 100's last event is 20 days, 13:55:59 before user 1's last train event
+    age = (ts("2019-10-21 23:59:59") - ts("2019-10-01 10:04:00")).total_seconds()
+    assert weights[(1, 100, "train")] == pytest.approx(16.5 * 0.5 ** (age / 864_000))
+    # the latest pair of each user and period keeps its weight: the test
+    # period's decay does not see the train period's events, or the reverse
+    assert weights[(1, BIG, "train")] == 1.0
+    assert weights[(1, BIG, "test")] == 1.0
+    assert weights[(BIG, 100, "test")] == 10.0
+
+
 def test_unknown_transform_and_bad_cutoff_are_clear_errors(events):
     with pytest.raises(ValueError, match="transform"):
         interactions_of(events, {**WEIGHTS, "transform": "sqrt"}, SPLIT)

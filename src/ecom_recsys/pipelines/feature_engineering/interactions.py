@@ -8,7 +8,7 @@ any source that produces them reuses these nodes under its own namespace.
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ecom_recsys.names import (
@@ -62,6 +62,17 @@ def _aggregate(events: DataFrame, weights: WeightParams, periods: list[Column]):
     )
 
 
+def _recency_decay(half_life_days: float) -> Column:
+    """``0.5 ** (age / half_life)``, the age being the days from a pair's last
+    event to its user's last event in the same period (so no period sees a
+    later one's events)."""
+    latest = F.max("last_event_time").over(Window.partitionBy(USER_ID, "period"))
+    age_days = (
+        F.unix_timestamp(latest) - F.unix_timestamp("last_event_time")
+    ) / 86400.0
+    return F.pow(F.lit(0.5), age_days / F.lit(half_life_days))
+
+
 def build_interactions(
     events: DataFrame, weights: WeightParams, split: SplitParams
 ) -> DataFrame:
@@ -76,7 +87,8 @@ def build_interactions(
 
     The confidence weight is ``sum(weights[type] * count[type])``, optionally
     log-scaled (``weights.transform: log1p``) so one product viewed a hundred
-    times does not drown everything else.
+    times does not drown everything else, and optionally halved per
+    ``weights.recency_half_life_days`` before the user's last event in the period.
 
     Args:
         events: Clean events with ``user_id, product_id, event_type, event_time``
@@ -93,6 +105,8 @@ def build_interactions(
     aggregated = _aggregate(parted, weights, period_columns(split.has_validation))
     raw = F.col("_raw_weight")
     weight = F.log1p(raw) if weights.transform == "log1p" else raw
+    if weights.recency_half_life_days is not None:
+        weight = weight * _recency_decay(weights.recency_half_life_days)
     # Sorted by user: Parquet's row-group statistics then let a reader of one
     # user's rows (the dashboard) skip every other row group.
     return aggregated.select(
