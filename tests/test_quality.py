@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from ecom_recsys.params import SplitParams
-from ecom_recsys.quality import COLUMNS, DATASETS, metrics_table, split_params
+from ecom_recsys.quality import (
+    COLUMNS,
+    DATASETS,
+    metrics_table,
+    run_params,
+    split_params,
+)
 
 
 def test_every_split_of_every_dataset_is_a_valid_split():
@@ -86,3 +92,24 @@ def test_a_run_without_a_complete_version_is_named(tmp_path):
     )
     with pytest.raises(FileNotFoundError, match="no complete version"):
         metrics_table(tmp_path, "events", "rees46_head", "time")
+
+
+def test_parameter_overrides_are_nested_and_the_split_is_the_reports():
+    split = split_params("movielens_small", "user_time")
+    overrides = (
+        "feature_engineering.interactions.interaction_weights"
+        ".recency_half_life_days=365,modeling.interactions.als.rank=64,"
+        "feature_engineering.interactions.split.strategy=time"
+    )
+    assert run_params("interactions", split, overrides) == {
+        "feature_engineering": {
+            "interactions": {
+                "interaction_weights": {"recency_half_life_days": 365},
+                "split": split,  # the report's split wins over an override
+            }
+        },
+        "modeling": {"interactions": {"als": {"rank": 64}}},
+    }
+    assert run_params("orders", split) == {
+        "feature_engineering": {"orders": {"split": split}}
+    }

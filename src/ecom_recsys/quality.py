@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from omegaconf import OmegaConf
 
 from ecom_recsys.tracking import SWITCH
 
@@ -133,9 +134,20 @@ def metrics_table(
     return wide.reindex(columns=COLUMNS)
 
 
-def run_one(dataset: str, split: str, shared: Path, work: Path) -> pd.DataFrame:
+def run_params(source: str, split: dict[str, Any], overrides: str = "") -> dict:
+    """Runtime parameters: ``overrides`` as with ``kedro run --params`` (e.g.
+    ``modeling.interactions.als.rank=64``), then the split of the source."""
+    given = OmegaConf.from_dotlist([o for o in overrides.split(",") if o])
+    split_block = {"feature_engineering": {source: {"split": split}}}
+    return OmegaConf.to_container(OmegaConf.merge(given, split_block))
+
+
+def run_one(
+    dataset: str, split: str, shared: Path, work: Path, overrides: str = ""
+) -> pd.DataFrame:
     """The pipeline of ``dataset``'s source on a fresh copy of its files with
-    ``split``, in ``work``; its metrics table."""
+    ``split`` and the parameter ``overrides`` (``run_params``), in ``work``;
+    its metrics table."""
     source = DATASETS[dataset]["source"]
     conf = work / "conf"
     shutil.copytree(PROJECT / "conf", conf)
@@ -143,7 +155,7 @@ def run_one(dataset: str, split: str, shared: Path, work: Path) -> pd.DataFrame:
     (conf / "local").mkdir(exist_ok=True)
     (conf / "local" / "globals.yml").write_text(f"data_root: {data_root}\n")
     copy_raw(dataset, shared, data_root)
-    params = {"feature_engineering": {source: {"split": split_params(dataset, split)}}}
+    params = run_params(source, split_params(dataset, split), overrides)
     bootstrap_project(PROJECT)
     with KedroSession.create(
         project_path=PROJECT, conf_source=str(conf), runtime_params=params
@@ -156,15 +168,21 @@ def run_one(dataset: str, split: str, shared: Path, work: Path) -> pd.DataFrame:
 
 
 def quality_report(
-    datasets: Sequence[str], splits: Sequence[str], shared: Path = SHARED_DATA
+    datasets: Sequence[str],
+    splits: Sequence[str],
+    shared: Path = SHARED_DATA,
+    overrides: str = "",
 ) -> pd.DataFrame:
-    """Every dataset under every split: one table (``COLUMNS``)."""
+    """Every dataset under every split, with the parameter ``overrides``: one
+    table (``COLUMNS``)."""
     tables = []
     for dataset in datasets:
         for split in splits:
             with tempfile.TemporaryDirectory(prefix=f"quality-{dataset}-") as work:
                 try:
-                    tables.append(run_one(dataset, split, shared, Path(work)))
+                    tables.append(
+                        run_one(dataset, split, shared, Path(work), overrides)
+                    )
                 except Exception as error:  # noqa: BLE001 - reported in the table
                     logger.warning("%s with %s split: %s", dataset, split, error)
                     note = str(error).strip().splitlines()[-1][:300]
@@ -184,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--splits", default=",".join(SPLITS))
     parser.add_argument("--shared", type=Path, default=SHARED_DATA)
     parser.add_argument(
+        "--params",
+        default="",
+        help="as kedro run --params: key.path=value pairs separated by commas",
+    )
+    parser.add_argument(
         "--out", type=Path, default=PROJECT / "data" / "08_reporting" / "quality.csv"
     )
     args = parser.parse_args(argv)
@@ -196,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = sorted(set(datasets) - set(DATASETS))
     if unknown:
         parser.error(f"unknown dataset(s) {unknown}; known: {list(DATASETS)}")
-    table = quality_report(datasets, args.splits.split(","), args.shared)
+    table = quality_report(datasets, args.splits.split(","), args.shared, args.params)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     with pd.option_context("display.width", 200, "display.max_columns", None):
