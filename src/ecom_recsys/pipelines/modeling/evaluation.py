@@ -49,7 +49,8 @@ def evaluate_recommendations(
     recommendations are scored on what they got (missing slots are misses).
 
     Beside NDCG@K, a 95% interval of it over users (``ndcg_ci_low``,
-    ``ndcg_ci_high``: mean +- 1.96 standard errors of the users' NDCG).
+    ``ndcg_ci_high``: mean +- 1.96 standard errors of the users' NDCG, cut to
+    [0, 1]).
 
     Beyond accuracy, on the same users' lists: ``coverage`` (distinct products
     recommended / products in training), ``long_tail_share`` (share of
@@ -178,7 +179,8 @@ def _ranking_metrics(
 ) -> list[dict[str, float]]:
     """Per list: precision, recall, NDCG and MAP at K of the ``users``
     (``user_idx, label``) as Spark's RankingEvaluator computes them, and the 95%
-    interval of the NDCG (mean +- 1.96 standard errors over users); NaN when no
+    interval of the NDCG (mean +- 1.96 standard errors over users, within [0, 1]);
+    NaN when no
     user is evaluated. A user without recommendations scores on an empty list."""
     nan = float("nan")
     empty = dict.fromkeys([*METRICS, "ndcg_ci_low", "ndcg_ci_high"], nan)
@@ -214,8 +216,9 @@ def _ranking_metrics(
         sd = row["sd"]
         if sd is not None and not math.isnan(sd):
             half = 1.96 * sd / math.sqrt(row["n"])
-            metrics["ndcg_ci_low"] = row["ndcg"] - half
-            metrics["ndcg_ci_high"] = row["ndcg"] + half
+            # NDCG lies in [0, 1]: so does its interval (few users, few hits)
+            metrics["ndcg_ci_low"] = max(0.0, row["ndcg"] - half)
+            metrics["ndcg_ci_high"] = min(1.0, row["ndcg"] + half)
         by_list[row[_LIST]].update(metrics)
     return by_list
 
