@@ -68,6 +68,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
         .config("spark.sql.csv.parser.columnPruning.enabled", "false")  # spark.yml
         .config("spark.log.structuredLogging.enabled", "false")
         .config("spark.driver.memory", "2g")
+        # as conf/test/spark.yml: C2 costs short runs more CPU than it saves
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         .config("spark.checkpoint.dir", str(checkpoints))
         .getOrCreate()
     )
