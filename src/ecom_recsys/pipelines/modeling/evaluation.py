@@ -180,8 +180,8 @@ def _ranking_metrics(
     """Per list: precision, recall, NDCG and MAP at K of the ``users``
     (``user_idx, label``) as Spark's RankingEvaluator computes them, and the 95%
     interval of the NDCG (mean +- 1.96 standard errors over users, within [0, 1]);
-    NaN when no
-    user is evaluated. A user without recommendations scores on an empty list."""
+    NaN when no user is evaluated. A user without recommendations scores on an
+    empty list."""
     nan = float("nan")
     empty = dict.fromkeys([*METRICS, "ndcg_ci_low", "ndcg_ci_high"], nan)
     if not n_evaluated:
