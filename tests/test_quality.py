@@ -99,7 +99,8 @@ def test_parameter_overrides_are_nested_and_the_split_is_the_reports():
     overrides = (
         "feature_engineering.interactions.interaction_weights"
         ".recency_half_life_days=365,modeling.interactions.als.rank=64,"
-        "feature_engineering.interactions.split.strategy=time"
+        "feature_engineering.interactions.split.strategy=time,"
+        "modeling.interactions.tuning.grid.alpha=[0.1,0.3]"
     )
     assert run_params("interactions", split, overrides) == {
         "feature_engineering": {
@@ -108,7 +109,12 @@ def test_parameter_overrides_are_nested_and_the_split_is_the_reports():
                 "split": split,  # the report's split wins over an override
             }
         },
-        "modeling": {"interactions": {"als": {"rank": 64}}},
+        "modeling": {
+            "interactions": {
+                "als": {"rank": 64},
+                "tuning": {"grid": {"alpha": [0.1, 0.3]}},
+            }
+        },
     }
     assert run_params("orders", split) == {
         "feature_engineering": {"orders": {"split": split}}

@@ -18,6 +18,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -136,8 +137,11 @@ def metrics_table(
 
 def run_params(source: str, split: dict[str, Any], overrides: str = "") -> dict:
     """Runtime parameters: ``overrides`` as with ``kedro run --params`` (e.g.
-    ``modeling.interactions.als.rank=64``), then the split of the source."""
-    given = OmegaConf.from_dotlist([o for o in overrides.split(",") if o])
+    ``modeling.interactions.als.rank=64``), then the split of the source. A
+    comma starts a new pair only before ``key=``, so a value can be a list
+    (``modeling.interactions.tuning.grid.alpha=[0.1,0.3]``)."""
+    pairs = re.split(r",(?=[\w.]+=)", overrides)
+    given = OmegaConf.from_dotlist([o for o in pairs if o])
     split_block = {"feature_engineering": {source: {"split": split}}}
     return OmegaConf.to_container(OmegaConf.merge(given, split_block))
 
