@@ -45,25 +45,40 @@ def test_demo_size_grows_users_and_products_with_the_events():
     assert demo_parameters(10) == {"n_users": 100, "n_products": 8_000}
 
 
-def _node(name: str):
-    return node(lambda: None, inputs=None, outputs=f"{name}_out", name=name)
+def _node(name: str, outputs: list[str] | None = None):
+    if outputs:
+        return node(lambda: None, inputs=None, outputs=outputs, name=name)
+    return node(lambda x: None, inputs="x", outputs=None, name=name)
 
 
-def test_a_nodes_time_runs_from_its_first_load_to_the_next_node():
+def test_a_nodes_time_runs_from_its_first_load_to_its_last_save():
     timer = NodeTimingHooks()
-    a, b = _node("a"), _node("b")
+    a, b = _node("a", ["a1", "a2"]), _node("b", ["b1"])
     timer.before_pipeline_run()
     timer.before_dataset_loaded(node=a)
     time.sleep(0.05)
     timer.before_dataset_loaded(node=a)  # a second input: still node a
     timer.before_node_run(node=a)
-    assert timer.current == "a"
+    timer.before_node_run(node=b)  # b overlaps a (ThreadRunner)
+    assert timer.current == "b"
     time.sleep(0.05)
-    timer.before_node_run(node=b)  # b has no inputs
-    timer.after_pipeline_run()
-    assert [name for name, _ in timer.timings] == ["a", "b"]
-    assert timer.timings[0][1] >= 0.1
+    timer.after_dataset_saved(node=a)  # a's first of two outputs
+    timer.after_dataset_saved(node=b)
+    assert timer.current == "a"
+    timer.after_dataset_saved(node=a)
     assert timer.current is None
+    timer.after_pipeline_run()
+    assert [name for name, _ in timer.timings] == ["b", "a"]
+    assert timer.timings[1][1] >= 0.1 > timer.timings[0][1] >= 0.05
+
+
+def test_a_node_without_outputs_ends_when_it_has_run():
+    timer = NodeTimingHooks()
+    timer.before_pipeline_run()
+    c = _node("c")
+    timer.before_dataset_loaded(node=c)
+    timer.after_node_run(node=c)
+    assert [name for name, _ in timer.timings] == ["c"]
 
 
 def test_the_memory_sampler_keeps_peaks_per_node():
