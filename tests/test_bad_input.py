@@ -484,7 +484,13 @@ CASES = [
         ),
         params=nested(
             "data_processing.interactions.columns",
-            {"user": "_c0", "item": "_c1", "rating": "_c2", "timestamp": "_c3"},
+            {
+                "user": "_c0",
+                "item": "_c1",
+                "rating": "_c2",
+                "weight": "_c2",
+                "timestamp": "_c3",
+            },
         ),
         source="interactions",
         table="interactions",
