@@ -195,7 +195,7 @@ def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
     shutil.copytree(OLIST_SAMPLE, raw)
     # What reads the real columns, up to the served lists and their metrics; the
     # similar products, BI exports and model charts read only modeling outputs,
-    # which the demo run covers (a quarter of the nodes, a minute of CI).
+    # which the demo run covers (28 of the 100 nodes; 32 s of 188 s alone).
     checked = [
         "data_quality",
         "top_recommendations_pretty",
@@ -214,7 +214,13 @@ def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
     data = project["data"]
     reporting = data / "08_reporting" / "orders"
     stats = pd.read_csv(reporting / "order_statistics.csv")
-    assert stats.set_index("variable").loc["review_score", "count"] > 0
+    assert list(stats["variable"]) == [
+        "price",
+        "freight_value",
+        "order_value",
+        "review_score",
+    ]
+    assert (stats["count"] > 0).all()
     for chart in ("categories", "order_distributions", "segments"):
         assert (reporting / f"{chart}.png").stat().st_size > 0
     quality = pd.read_csv(data / "08_reporting/orders/data_quality.csv")
