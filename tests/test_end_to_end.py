@@ -160,6 +160,10 @@ def _served_checks(spark, data: Path, source: str) -> None:
     ) <= {"model", "segment", "popularity"}
 
 
+# The variables of order_statistics.csv, in order.
+ORDER_STATISTICS = ["price", "freight_value", "order_value", "review_score"]
+
+
 def test_orders_source_serves_every_customer_and_reports(spark, project):
     data = project["data"]
     _served_checks(spark, data, "orders")
@@ -170,12 +174,7 @@ def test_orders_source_serves_every_customer_and_reports(spark, project):
     )
     assert segments["customers"].sum() == features.count()
     stats = pd.read_csv(reporting / "order_statistics.csv")
-    assert list(stats["variable"]) == [
-        "price",
-        "freight_value",
-        "order_value",
-        "review_score",
-    ]
+    assert list(stats["variable"]) == ORDER_STATISTICS
     groups = spark.read.parquet(str(reporting / "group_recommendations.parquet"))
     assert groups.groupBy("group").count().where("count != 10").count() == 0
     for chart in ("order_distributions", "categories", "segments", "model_metrics"):
@@ -214,12 +213,7 @@ def test_orders_pipelines_run_on_the_real_olist_sample(spark, tmp_path):
     data = project["data"]
     reporting = data / "08_reporting" / "orders"
     stats = pd.read_csv(reporting / "order_statistics.csv")
-    assert list(stats["variable"]) == [
-        "price",
-        "freight_value",
-        "order_value",
-        "review_score",
-    ]
+    assert list(stats["variable"]) == ORDER_STATISTICS
     assert (stats["count"] > 0).all()
     for chart in ("categories", "order_distributions", "segments"):
         assert (reporting / f"{chart}.png").stat().st_size > 0
