@@ -13,6 +13,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+import yaml
 from kedro.config import OmegaConfigLoader
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
@@ -26,6 +27,8 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 # Runs are not tracked in MLflow unless a test asks (the shared demo run does).
 os.environ.setdefault("ECOM_RECSYS_MLFLOW", "0")
+# The test environment's Spark settings (the JIT's options among them).
+TEST_SPARK = yaml.safe_load((PROJECT_PATH / "conf" / "test" / "spark.yml").read_text())
 
 
 # Under pytest-xdist (``make test`` runs two workers) the tests that read the
@@ -68,8 +71,10 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
         .config("spark.sql.csv.parser.columnPruning.enabled", "false")  # spark.yml
         .config("spark.log.structuredLogging.enabled", "false")
         .config("spark.driver.memory", "2g")
-        # as conf/test/spark.yml: C2 costs short runs more CPU than it saves
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+        # the JVM of the test environment's runs: they use this session
+        .config(
+            "spark.driver.extraJavaOptions", TEST_SPARK["spark.driver.extraJavaOptions"]
+        )
         .config("spark.checkpoint.dir", str(checkpoints))
         .getOrCreate()
     )

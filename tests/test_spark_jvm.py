@@ -3,7 +3,7 @@ twins, which Spark Connect uses: every file operation on real local files
 through both Hadoop's FileSystem and fsspec (``ecom_recsys.spark.storage``),
 ALS scoring over given factors through the JVM and in DataFrame operations
 (``ecom_recsys.spark.als_scoring``), with the same results; and no other module
-touches those internals."""
+touches those internals. Also: the test JVM's room for compiled code."""
 
 from __future__ import annotations
 
@@ -316,3 +316,16 @@ def test_only_the_adapter_touches_spark_internals():
         for hit in _internals(path)
     ]
     assert found == [], "use ecom_recsys.spark.jvm instead:\n" + "\n".join(found)
+
+
+def test_the_test_jvm_keeps_room_for_compiled_code(spark):
+    """conf/test's quick compiler alone would leave 48 MB for compiled code, which
+    one end-to-end run fills (the compiler stops, or the JVM fails): the test
+    environment reserves the JVM's usual 240 MB, and this session has it."""
+    beans = spark._jvm.java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
+    code = sum(
+        b.getUsage().getMax()
+        for b in beans
+        if "CodeHeap" in b.getName() or b.getName() == "CodeCache"
+    )
+    assert code >= 240 * 2**20
