@@ -27,7 +27,7 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 # Runs are not tracked in MLflow unless a test asks (the shared demo run does).
 os.environ.setdefault("ECOM_RECSYS_MLFLOW", "0")
-# The test environment's Spark settings (the JIT's options among them).
+# The test environment's Spark settings (conf/test/spark.yml).
 TEST_SPARK = yaml.safe_load((PROJECT_PATH / "conf" / "test" / "spark.yml").read_text())
 
 
@@ -60,21 +60,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
     """A small local SparkSession shared by every test (JVM start-up is slow)."""
     checkpoints = tmp_path_factory.mktemp("spark-checkpoints")
+    # conf/test's master, memory, partitions and JVM options: the test
+    # environment's runs use this session
     session = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.config(map={k: str(v) for k, v in TEST_SPARK.items()})
         .appName("ecom_recsys-tests")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.csv.parser.columnPruning.enabled", "false")  # spark.yml
         .config("spark.log.structuredLogging.enabled", "false")
-        .config("spark.driver.memory", "2g")
-        # the JVM of the test environment's runs: they use this session
-        .config(
-            "spark.driver.extraJavaOptions", TEST_SPARK["spark.driver.extraJavaOptions"]
-        )
         .config("spark.checkpoint.dir", str(checkpoints))
         .getOrCreate()
     )
