@@ -269,6 +269,30 @@ def test_both_scoring_paths_give_the_same_lists(spark, fitted):
     _assert_same_lists(public, classic)
 
 
+def test_both_scoring_paths_score_factors_longer_than_the_models_rank(fitted):
+    """A column added to both sides, as ``recommend_als``'s popularity prior
+    adds one: both paths score the whole length, the added product included."""
+
+    def longer(factors, value):
+        added = F.array(value.cast("float"))
+        return factors.select("id", F.concat("features", added).alias("features"))
+
+    items = longer(fitted.itemFactors, (F.col("id") % 5) / 10).coalesce(1)
+    users = longer(fitted.userFactors, F.lit(2.0))
+    rank = fitted.rank + 1
+    classic = _ranking(
+        top_items(fitted, 60, user_factors=users, item_factors=items, rank=rank)
+    )
+    _assert_same_lists(
+        _ranking(rank_items(fitted, users, items, 60, rank=rank)), classic
+    )
+    plain = _ranking(top_items(fitted, 60, item_factors=fitted.itemFactors))
+    for user, ranked in plain.items():
+        expected = {item: score + 2.0 * (item % 5) / 10 for item, score in ranked}
+        got = dict(classic[user])
+        assert got == pytest.approx(expected, rel=1e-5, abs=1e-5)
+
+
 def test_scores_tied_on_equal_factors_put_the_larger_item_first(spark):
     """Items 1, 2 and 4 have equal factors. Both paths list tied items larger
     index first (ALS merges its blocks by score, then item); which of them ALS

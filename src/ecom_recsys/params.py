@@ -242,6 +242,9 @@ class ALSParams(Params):
     # ALS blocks: about the number of cores (10x10 is Spark's, for clusters)
     num_blocks: int = Field(default=2, ge=1)
     checkpoint_interval: int = Field(default=5, ge=1)
+    # added to every score times the product's share of training users: a
+    # prior towards what many chose (0: ALS alone); scoring only, no refit
+    popularity_weight: float = Field(default=0.0, ge=0)
 
 
 class RecommendParams(Params):
@@ -263,7 +266,9 @@ class EvaluationParams(Params):
 
 
 class Grid(Params):
-    """The values tried per hyperparameter; only these four can be tuned."""
+    """The values tried per hyperparameter; only these five can be tuned.
+    ``popularity_weight`` is scoring only: each fitted configuration is scored
+    with every weight, without refitting."""
 
     rank: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
     reg_param: list[Annotated[float, Field(ge=0)]] | None = Field(
@@ -273,6 +278,9 @@ class Grid(Params):
         default=None, min_length=1
     )
     max_iter: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, min_length=1
+    )
+    popularity_weight: list[Annotated[float, Field(ge=0)]] | None = Field(
         default=None, min_length=1
     )
 

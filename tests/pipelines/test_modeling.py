@@ -20,7 +20,11 @@ from ecom_recsys.params import (
     RecommendParams,
     TuningParams,
 )
-from ecom_recsys.pipelines.modeling.als import recommend_als, train_als
+from ecom_recsys.pipelines.modeling.als import (
+    recommend_als,
+    recommend_chosen_als,
+    train_als,
+)
 from ecom_recsys.pipelines.modeling.baselines import (
     group_popular_items,
     popular_items,
@@ -111,6 +115,20 @@ def _two_groups(spark, purchases: bool = False):
     return spark.createDataFrame(data, TRAIN_SCHEMA)
 
 
+def _unseen_own_items(spark):
+    """The validation period of ``_two_groups``: each user's unseen item of
+    their own group."""
+    return spark.createDataFrame(
+        [
+            (u, i)
+            for u in range(8)
+            for i in (range(3) if u < 4 else range(3, 6))
+            if (u + i) % 3 == 0
+        ],
+        "user_idx int, item_idx int",
+    )
+
+
 def test_als_learns_and_never_recommends_purchased_items(spark):
     train = _two_groups(spark, purchases=True)
     model = train_als(train, ALS_PARAMS)
@@ -151,6 +169,36 @@ def test_als_scores_only_the_most_popular_candidate_items(spark):
     )
     assert rows(limited.drop("score"), "user_idx", "rank") == rows(
         unlimited.drop("score"), "user_idx", "rank"
+    )
+
+
+def test_als_popularity_weight_adds_each_items_share_of_users(spark):
+    train = _two_groups(spark)
+    model = train_als(train, ALS_PARAMS)
+    recommend = RecommendParams(top_k=6, exclude="none", max_candidates=6)
+
+    def scores(weight: float, recommend: RecommendParams = recommend) -> dict:
+        recs = recommend_als(model, train, recommend, popularity_weight=weight)
+        return {(r.user_idx, r.item_idx): r.score for r in recs.collect()}
+
+    # Items 1 to 4 have 3 of the 8 users each, items 0 and 5 have 2.
+    share = {0: 2 / 8, 1: 3 / 8, 2: 3 / 8, 3: 3 / 8, 4: 3 / 8, 5: 2 / 8}
+    plain, weighted = scores(0.0), scores(0.5)
+    assert len(plain) == 48
+    assert weighted == pytest.approx(
+        {(u, i): s + 0.5 * share[i] for (u, i), s in plain.items()}, abs=1e-5
+    )
+    # Far above ALS's scores, the weight ranks by popularity first: items 1-4.
+    top4 = scores(100.0, recommend.model_copy(update={"top_k": 4}))
+    assert {i for _, i in top4} == {1, 2, 3, 4}
+    assert len(top4) == 32
+    chosen = {**ALS_PARAMS.model_dump(), "popularity_weight": 0.5}
+    served = recommend_chosen_als(model, train, recommend, chosen)
+    assert {(r.user_idx, r.item_idx): r.score for r in served.collect()} == weighted
+    # With candidate items too: the same prior on the candidates kept.
+    limited = recommend.model_copy(update={"candidate_items": 4})
+    assert scores(0.5, limited) == pytest.approx(
+        {(u, i): s for (u, i), s in weighted.items() if i in (1, 2, 3, 4)}, abs=1e-5
     )
 
 
@@ -548,17 +596,7 @@ def test_als_model_dataset_keeps_the_scheme_of_uris(spark, tmp_path, train):
 
 
 def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark):
-    tuning_train = _two_groups(spark)
-    # validation: each user's unseen item of their own group
-    validation = spark.createDataFrame(
-        [
-            (u, i)
-            for u in range(8)
-            for i in (range(3) if u < 4 else range(3, 6))
-            if (u + i) % 3 == 0
-        ],
-        "user_idx int, item_idx int",
-    )
+    tuning_train, validation = _two_groups(spark), _unseen_own_items(spark)
     tuning = TuningParams.model_validate(
         {
             "enabled": True,
@@ -582,6 +620,28 @@ def test_tuning_scores_each_configuration_on_validation_and_picks_the_best(spark
     assert chosen["rank"] == best["rank"] and chosen["seed"] == ALS_PARAMS.seed
     assert (trials["fit_seconds"] > 0).all()
     assert set(trials.columns) >= {"reg_param", "alpha", "max_iter", "precision", "map"}
+
+
+def test_tuning_scores_every_popularity_weight_on_one_fit_per_configuration(spark):
+    tuning_train, validation = _two_groups(spark), _unseen_own_items(spark)
+    grid = {"rank": [1, 4], "popularity_weight": [0.0, 100.0]}
+    tuning = TuningParams.model_validate({"enabled": True, "grid": grid})
+    recommend = RecommendParams(top_k=1, exclude="seen", max_candidates=6)
+    trials, chosen = tune_als(
+        tuning_train, validation, ALS_PARAMS, tuning, recommend, EvaluationParams(k=1)
+    )
+    assert trials[["rank", "popularity_weight"]].values.tolist() == [
+        [1, 0.0],
+        [1, 100.0],
+        [4, 0.0],
+        [4, 100.0],
+    ]
+    # Two fits, each scored with both weights.
+    fits = trials["fit_seconds"].tolist()
+    assert fits[0] == fits[1] and fits[2] == fits[3] and fits[0] != fits[2]
+    # The popular unseen item is the other group's: the prior loses here.
+    assert trials.loc[3, "ndcg"] < trials.loc[2, "ndcg"]
+    assert chosen["popularity_weight"] == 0.0
 
 
 def test_tuning_off_keeps_the_parameters_and_random_search_samples(spark):

@@ -206,14 +206,17 @@ def models(metrics: pd.DataFrame, served: str | None) -> alt.Chart:
 
 def tuning(trials: pd.DataFrame) -> alt.Chart:
     """Validation NDCG of each tuning trial, the chosen one in red."""
+    weights = trials.get("popularity_weight", pd.Series(0.0, index=trials.index))
     frame = trials.assign(
         name=[
             f"#{t}: rank {r}, reg {g:g}, alpha {a:g}"
-            for t, r, g, a in zip(
+            + (f", popularity {w:g}" if w else "")
+            for t, r, g, a, w in zip(
                 trials["trial"],
                 trials["rank"],
                 trials["reg_param"],
                 trials["alpha"],
+                weights.fillna(0.0),
                 strict=True,
             )
         ],

@@ -38,6 +38,7 @@ def top_items(
     user_factors: DataFrame | None = None,
     item_factors: DataFrame | None = None,
     block_size: int = 4096,
+    rank: int | None = None,
 ) -> DataFrame:
     """``model.recommendForUserSubset(users, num)`` (``recommendForAllUsers``
     when ``users`` is None), with the given ``id, features`` rows in place of
@@ -51,6 +52,8 @@ def top_items(
         item_factors: ``id, features`` of the items to rank; None: the model's.
         block_size: Rows per block of ALS's own scoring (the DataFrame path
             has no blocks): the number of items scores them in one block.
+        rank: The length of the given factors; None: the model's rank (more
+            when a column was added to both sides, e.g. a popularity prior).
 
     Returns:
         ``<user column>, recommendations`` (``array<struct<<item column>,
@@ -69,8 +72,12 @@ def top_items(
     user_factors = model.userFactors if user_factors is None else user_factors
     item_factors = model.itemFactors if item_factors is None else item_factors
     if not jvm.classic():
-        return rank_items(model, user_factors, item_factors, num, users=users)
-    scorer = jvm.als_model_with_factors(model, user_factors, item_factors, block_size)
+        return rank_items(
+            model, user_factors, item_factors, num, users=users, rank=rank
+        )
+    scorer = jvm.als_model_with_factors(
+        model, user_factors, item_factors, block_size, rank
+    )
     return _recommend(scorer, users, num)
 
 
@@ -97,11 +104,14 @@ def rank_items(
     num: int,
     *,
     users: DataFrame | None = None,
+    rank: int | None = None,
 ) -> DataFrame:
     """``top_items`` in DataFrame operations (any session, Spark Connect too):
     the ``num`` items of ``item_factors`` with the highest dot product with
-    each user of ``user_factors`` (only ``users`` when given)."""
-    user_col, item_col, rank = model.getUserCol(), model.getItemCol(), model.rank
+    each user of ``user_factors`` (only ``users`` when given); ``rank``: the
+    factors' length (None: the model's)."""
+    user_col, item_col = model.getUserCol(), model.getItemCol()
+    rank = model.rank if rank is None else rank
     if users is not None:
         wanted = users.select(F.col(user_col).alias("id"))
         user_factors = user_factors.join(wanted, "id", "left_semi")

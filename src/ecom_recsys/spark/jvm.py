@@ -174,11 +174,16 @@ def als_model_with_items(
 
 
 def als_model_with_factors(
-    model: ALSModel, user_factors: DataFrame, item_factors: DataFrame, block_size: int
+    model: ALSModel,
+    user_factors: DataFrame,
+    item_factors: DataFrame,
+    block_size: int,
+    rank: int | None = None,
 ) -> ALSModel:
-    """``model`` (same uid, rank and parameters) with the given ``id, features``
+    """``model`` (same uid and parameters) with the given ``id, features``
     rows as its user and item factors, ``block_size`` rows per block: e.g. item
     factors on both sides, to rank items by their dot product with an item.
+    ``rank``: the factors' length (None: the model's).
 
     ALSModel has no public constructor in PySpark; this one is the JVM's
     (package-private in Scala, public in bytecode).
@@ -188,7 +193,7 @@ def als_model_with_factors(
     jvm = item_factors.sparkSession.sparkContext._jvm  # noqa: SLF001
     java = jvm.org.apache.spark.ml.recommendation.ALSModel(
         model.uid,
-        model.rank,
+        model.rank if rank is None else rank,
         user_factors._jdf,  # noqa: SLF001
         item_factors._jdf,  # noqa: SLF001
     )

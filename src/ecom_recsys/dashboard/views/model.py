@@ -151,6 +151,12 @@ def protocols(metrics: pd.DataFrame, meanings: dict, served: str | None) -> None
             st.table(_highlight_rows(frame, served_row).hide(axis="index"))
 
 
+def _popularity_weight(trial: pd.Series) -> str:
+    """``, popularity weight w`` when the trial added a popularity prior."""
+    weight = trial.get("popularity_weight", 0.0)
+    return f", popularity weight {weight:g}" if pd.notna(weight) and weight else ""
+
+
 def tuning(config: data.Settings, source: str) -> None:
     trials = reads.table(config, f"{source}.tuning_trials")
     st.subheader("Tuning trials")
@@ -164,14 +170,16 @@ def tuning(config: data.Settings, source: str) -> None:
         c = chosen.iloc[0]
         st.markdown(
             f"Chosen: **trial {int(c['trial'])}** (rank {int(c['rank'])}, "
-            f"regularisation {c['reg_param']:g}, alpha {c['alpha']:g}), validation "
+            f"regularisation {c['reg_param']:g}, alpha {c['alpha']:g}"
+            f"{_popularity_weight(c)}), validation "
             f"NDCG {c['ndcg']:.3f}: the cheapest within tolerance of the best."
         )
     st.altair_chart(charts.tuning(trials), width="stretch")
     shown = trials.rename(
         columns={
             "trial": "Trial", "rank": "Rank", "reg_param": "Regularisation",
-            "alpha": "Alpha", "max_iter": "Iterations", "ndcg": "NDCG",
+            "alpha": "Alpha", "max_iter": "Iterations",
+            "popularity_weight": "Popularity weight", "ndcg": "NDCG",
             "precision": "Precision", "recall": "Recall", "map": "MAP",
             "fit_seconds": "Fit (s)", "chosen": "Chosen",
         }
@@ -180,7 +188,7 @@ def tuning(config: data.Settings, source: str) -> None:
     styled = _highlight_rows(shown, shown["Chosen"].astype(bool)).format(
         {"NDCG": "{:.4f}", "Precision": "{:.4f}", "Recall": "{:.4f}",
          "MAP": "{:.4f}", "Fit (s)": "{:.1f}", "Regularisation": "{:g}",
-         "Alpha": "{:g}"}
+         "Alpha": "{:g}", "Popularity weight": "{:g}"}
     )  # fmt: skip
     st.dataframe(styled, hide_index=True)
 

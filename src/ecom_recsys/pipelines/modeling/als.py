@@ -70,39 +70,62 @@ def train_als(train: DataFrame, als: ALSParams) -> ALSModel:
     return model
 
 
-def _candidate_factors(
-    model: ALSModel, train: DataFrame, n: int | None
-) -> tuple[DataFrame | None, int]:
-    """The item factors of the ``n`` most popular training items (None: all of
-    the model's, when ``n`` is None or not smaller), in one partition, and the
-    ALS block size that scores them in one block.
+def _scoring_factors(
+    model: ALSModel, train: DataFrame, n: int | None, popularity_weight: float
+) -> tuple[DataFrame | None, DataFrame | None, int, int]:
+    """The factors ALS scores with: the users' (None: the model's), those of the
+    ``n`` most popular training items (None: all of the model's, when ``n`` is
+    None or not smaller) in one partition, their length, and the ALS block size
+    that scores the items in one block.
 
     ``recommendForUserSubset`` compares every user with every item, block by
     block, and each block of items sends K rows per user through a shuffle. One
     block of candidates sends K rows per user once; bounding the candidates keeps
     the cost linear in users as the catalogue grows.
+
+    With a ``popularity_weight`` w above 0, every item's factors end with its
+    share of the training users and every user's with w: each score is ALS's
+    plus w times the item's popularity, a prior towards what many users chose.
     """
     factors = model.itemFactors
     n_items = factors.count()
-    if n is None or n >= n_items:
-        return None, max(4096, n_items)
+    restrict = n is not None and n < n_items
+    if not restrict and not popularity_weight:
+        return None, None, model.rank, max(4096, n_items)
     popularity = train.groupBy(ITEM).agg(F.countDistinct(USER).alias("_users"))
-    order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
-    ranked = popularity.withColumn("_rank", F.row_number().over(order))
-    ranked = ranked.localCheckpoint(eager=True)  # read twice
-    share = ranked.agg(
-        F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
-    ).first()[0]
-    logger.info(
-        "ALS scores the %d most popular of %d products (recommend.candidate_items),"
-        " which hold %.1f%% of the training pairs",
-        n,
-        n_items,
-        100 * (share or 0.0),
-    )
-    top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
+    popularity = popularity.localCheckpoint(eager=True)  # read more than once
+    if restrict:
+        order = Window.orderBy(F.desc("_users"), F.asc(ITEM))
+        ranked = popularity.withColumn("_rank", F.row_number().over(order))
+        share = ranked.agg(
+            F.sum(F.when(F.col("_rank") <= n, F.col("_users"))) / F.sum("_users")
+        ).first()[0]
+        logger.info(
+            "ALS scores the %d most popular of %d products "
+            "(recommend.candidate_items), which hold %.1f%% of the training pairs",
+            n,
+            n_items,
+            100 * (share or 0.0),
+        )
+        top = ranked.where(F.col("_rank") <= n).select(F.col(ITEM).alias("id"))
+        factors = factors.join(top, "id", "left_semi")
+    users, rank = None, model.rank
+    if popularity_weight:
+        n_users = train.select(USER).distinct().count()
+        prior = popularity.select(
+            F.col(ITEM).alias("id"),
+            (F.col("_users") / F.lit(n_users)).cast("float").alias("_prior"),
+        )
+        factors = factors.join(prior, "id").select(
+            "id", F.concat("features", F.array("_prior")).alias("features")
+        )
+        weight = F.array(F.lit(popularity_weight).cast("float"))
+        users = model.userFactors.select(
+            "id", F.concat("features", weight).alias("features")
+        )
+        rank += 1
     # One partition: ALS cuts blocks per partition, and one block is the aim.
-    return factors.join(top, "id", "left_semi").coalesce(1), max(4096, n)
+    return users, factors.coalesce(1), rank, max(4096, n if restrict else n_items)
 
 
 def recommend_als(
@@ -110,11 +133,13 @@ def recommend_als(
     train: DataFrame,
     recommend: RecommendParams,
     users: DataFrame | None = None,
+    popularity_weight: float = 0.0,
 ) -> DataFrame:
     """Top-K products per training user from ALS, excluded items removed.
 
     Only the ``recommend.candidate_items`` most popular training products are
-    scored (null: all of them).
+    scored (null: all of them). ``popularity_weight`` (``als``): how much of
+    each product's share of the training users is added to its score.
 
     Returns:
         ``user_idx, item_idx, rank, score`` with rank 1..K.
@@ -126,11 +151,19 @@ def recommend_als(
     # when the DataFrame is garbage-collected).
     needed = candidates_needed(known, excluded, k, recommend.max_candidates)
     needed = needed.localCheckpoint(eager=True)
-    factors, block_size = _candidate_factors(model, train, recommend.candidate_items)
+    user_factors, item_factors, rank, block_size = _scoring_factors(
+        model, train, recommend.candidate_items, popularity_weight
+    )
 
     def best(users: DataFrame, num: int) -> DataFrame:
         return top_items(
-            model, num, users=users, item_factors=factors, block_size=block_size
+            model,
+            num,
+            users=users,
+            user_factors=user_factors,
+            item_factors=item_factors,
+            block_size=block_size,
+            rank=rank,
         )
 
     # Users without exclusions (most of them) need only K candidates; only the
@@ -145,6 +178,19 @@ def recommend_als(
         USER, F.col(f"r.{ITEM}").alias(ITEM), F.col("r.rating").alias("score")
     )
     return top_k(candidates, excluded, k)
+
+
+def recommend_chosen_als(
+    model: ALSModel,
+    train: DataFrame,
+    recommend: RecommendParams,
+    chosen: dict[str, Any],
+    users: DataFrame | None = None,
+) -> DataFrame:
+    """``recommend_als`` with the popularity weight tuning chose
+    (``best_als_params``)."""
+    weight = ALSParams.model_validate(chosen).popularity_weight
+    return recommend_als(model, train, recommend, users, popularity_weight=weight)
 
 
 def train_chosen_als(train: DataFrame, chosen: dict[str, Any]) -> ALSModel:

@@ -16,7 +16,7 @@ from ecom_recsys.names import (
 )
 from ecom_recsys.pipelines import for_sources
 
-from .als import recommend_als, train_chosen_als
+from .als import recommend_chosen_als, train_chosen_als
 from .baselines import (
     group_popular_items,
     popular_items,
@@ -171,8 +171,8 @@ SHARED = Pipeline(
             name="train_als",
         ),
         node(
-            recommend_als,
-            inputs=["als_model", "train", "params:recommend"],
+            recommend_chosen_als,
+            inputs=["als_model", "train", "params:recommend", "best_als_params"],
             outputs="als_recommendations",
             name="recommend_als",
         ),
@@ -215,11 +215,12 @@ SHARED = Pipeline(
             name="train_validation_als",
         ),
         node(
-            recommend_als,
+            recommend_chosen_als,
             inputs=[
                 "validation_als_model",
                 "tuning_train",
                 "params:recommend",
+                "best_als_params",
                 "validation",
             ],
             outputs="validation_als_recommendations",
@@ -276,8 +277,14 @@ NEW_ITEMS = Pipeline(
             name="build_new_items_test",
         ),
         node(
-            with_seen_excluded(recommend_als),
-            ["als_model", "train", "params:recommend", "new_items_test"],
+            with_seen_excluded(recommend_chosen_als),
+            [
+                "als_model",
+                "train",
+                "params:recommend",
+                "best_als_params",
+                "new_items_test",
+            ],
             NEW_ITEMS_LISTS[ALS_MODEL],
             name="recommend_als_new_items",
         ),

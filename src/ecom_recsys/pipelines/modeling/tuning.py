@@ -26,7 +26,8 @@ from .lists import training_users
 
 logger = logging.getLogger(__name__)
 
-TUNED = ("rank", "reg_param", "alpha", "max_iter")
+TUNED = ("rank", "reg_param", "alpha", "max_iter", "popularity_weight")
+FITTED = TUNED[:4]  # the popularity weight only scores: no refit
 
 
 def _sample_users(
@@ -104,8 +105,9 @@ def tune_als(
 
     Each configuration of ``tuning.grid`` (all, or ``n_trials`` drawn at random
     with ``tuning.seed``) is fitted on the data before the validation period and
-    scored on the validation period only; the test period is never seen. The
-    best NDCG@K (ties: the earlier trial) gives the parameters the final model
+    scored on the validation period only; the test period is never seen
+    (configurations that differ only in ``popularity_weight`` share one fit).
+    The best NDCG@K (ties: the earlier trial) gives the parameters the final model
     is refitted with on everything before the test period. With
     ``tuning.max_users``, the trials use a seeded sample of that many users;
     with ``tuning.tolerance``, the cheapest configuration within that share of
@@ -153,55 +155,76 @@ def _run_trials(
     evaluation: EvaluationParams,
 ) -> pd.DataFrame:
     """One row per configuration, each fitted over ``als`` and scored on the
-    validation users."""
+    validation users; configurations that differ only in their popularity
+    weight share one fit."""
     users = validation.select(USER).distinct()
-    return pd.DataFrame(
-        [
-            _run_trial(
-                i, config, als, tuning_train, validation, users, recommend, evaluation
-            )
-            for i, config in enumerate(configs)
-        ]
-    )
+    fits: dict[tuple[Any, ...], list[tuple[int, ALSParams]]] = {}
+    for i, config in enumerate(configs):
+        params = als.model_copy(update=config)
+        fits.setdefault(tuple(getattr(params, k) for k in FITTED), []).append(
+            (i, params)
+        )
+    rows = [
+        row
+        for trials in fits.values()
+        for row in _run_fit(
+            trials, tuning_train, validation, users, recommend, evaluation
+        )
+    ]
+    return pd.DataFrame(sorted(rows, key=lambda row: row["trial"]))
 
 
-def _run_trial(
-    i: int,
-    config: dict[str, Any],
-    als: ALSParams,
+def _run_fit(
+    trials: list[tuple[int, ALSParams]],
     tuning_train: DataFrame,
     validation: DataFrame,
     users: DataFrame,
     recommend: RecommendParams,
     evaluation: EvaluationParams,
-) -> dict[str, Any]:
-    """Fit ALS with ``config`` over ``als`` on the tuning training data,
-    recommend to the validation ``users`` and score on the validation period.
+) -> list[dict[str, Any]]:
+    """Fit ALS once for ``trials`` (numbered configurations that differ only in
+    their popularity weight) on the tuning training data, recommend to the
+    validation ``users`` with each weight and score all on the validation
+    period in one pass.
 
     Returns:
-        The trial's row: number, tuned parameters, validation metrics and fit
-        seconds.
+        One row per trial: number, tuned parameters, validation metrics and
+        fit seconds (the shared fit's).
     """
-    params = als.model_copy(update=config)
     started = time.perf_counter()
-    model = train_als(tuning_train, params)
+    model = train_als(tuning_train, trials[0][1])
     fit_seconds = time.perf_counter() - started
-    recs = recommend_als(model, tuning_train, recommend, users=users)
-    scores = evaluate_recommendations(tuning_train, validation, evaluation, als=recs)
-    value = scores.set_index("metric")["value"]
-    logger.info(
-        "Trial %d %s: validation NDCG@%s %.4f",
-        i,
-        config,
-        evaluation.k,
-        value["ndcg"],
-    )
-    return {
-        "trial": i,
-        **{k: getattr(params, k) for k in TUNED},
-        **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
-        "fit_seconds": round(fit_seconds, 2),
+    lists = {
+        f"trial_{i}": recommend_als(
+            model,
+            tuning_train,
+            recommend,
+            users=users,
+            popularity_weight=params.popularity_weight,
+        )
+        for i, params in trials
     }
+    scores = evaluate_recommendations(tuning_train, validation, evaluation, **lists)
+    rows = []
+    for i, params in trials:
+        value = scores[scores["model"] == f"trial_{i}"].set_index("metric")["value"]
+        config = {k: getattr(params, k) for k in TUNED}
+        logger.info(
+            "Trial %d %s: validation NDCG@%s %.4f",
+            i,
+            config,
+            evaluation.k,
+            value["ndcg"],
+        )
+        rows.append(
+            {
+                "trial": i,
+                **config,
+                **{m: float(value[m]) for m in ("ndcg", "precision", "recall", "map")},
+                "fit_seconds": round(fit_seconds, 2),
+            }
+        )
+    return rows
 
 
 def _chosen_params(als: ALSParams, trials: pd.DataFrame, best: int) -> dict[str, Any]:

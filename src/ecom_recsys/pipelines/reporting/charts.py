@@ -145,6 +145,7 @@ def plot_tuning_trials(tuning_trials: pd.DataFrame) -> Figure:
         return fig
     labels = [
         f"#{t.trial}\nrank {t.rank}\nλ {t.reg_param:g}, α {t.alpha:g}"
+        + (f"\npop. {w:g}" if (w := getattr(t, "popularity_weight", 0.0)) else "")
         for t in tuning_trials.itertuples()
     ]
     chosen = tuning_trials["chosen"].astype(bool)
