@@ -144,7 +144,10 @@ def test_a_runtime_value_is_named_as_params_and_a_file_value_by_its_file(
         ("max_iter", [], "grid.max_iter ({file}) = []: List should have at least 1 "
          "item after validation, not 0"),
         ("ranks", [8], "grid.ranks ({file}) = [8]: not a known key (misspelt?); "
-         "the keys are ['rank', 'reg_param', 'alpha', 'max_iter']"),
+         "the keys are ['rank', 'reg_param', 'alpha', 'max_iter', "
+         "'popularity_weight']"),
+        ("popularity_weight", [-0.5], "grid.popularity_weight.0 ({file}) = -0.5: "
+         "Input should be greater than or equal to 0"),
     ],
 )  # fmt: skip
 def test_tuning_grid_values_are_checked(base_params, key, values, expected):
