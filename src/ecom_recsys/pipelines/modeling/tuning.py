@@ -26,8 +26,8 @@ from .lists import training_users
 
 logger = logging.getLogger(__name__)
 
-TUNED = ("rank", "reg_param", "alpha", "max_iter", "popularity_weight")
-FITTED = TUNED[:4]  # the popularity weight only scores: no refit
+FITTED = ("rank", "reg_param", "alpha", "max_iter")  # each value needs a fit
+TUNED = (*FITTED, "popularity_weight")  # the weight only scores: no refit
 
 
 def _sample_users(
