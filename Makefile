@@ -25,24 +25,43 @@ install: $(VENV)/.installed
 java:
 	@scripts/check_java.sh
 
-# Generate demo data for each source whose raw folder holds no file (yours are kept;
-# the run then says what to do about a file it cannot read, such as a .zip).
+# Sets $$missing to the sources whose raw folder holds no file (yours are kept; the
+# run then says what to do about a file it cannot read, such as a .zip).
+define missing_sources
+files() { ls "$$1" 2>/dev/null | grep -q '^[^._]'; }; missing=""; \
+files $(RAW)/events || missing="events"; \
+[ -e $(RAW)/orders/olist_orders_dataset.csv ] || missing="$$missing orders"; \
+files $(RAW)/interactions || missing="$$missing interactions"
+endef
+
+# Generates demo data for the sources in $$missing.
+define generate_missing
+namespaces=$$(echo $$missing | tr ' ' ','); \
+echo "Generating demo data for: $$namespaces"; \
+$(BIN)/kedro run --pipelines=demo_data --namespaces=$$namespaces --env=$(ENV)
+endef
+
+# Generate demo data for each source whose raw folder holds no file.
 demo-data: install java
-	@missing=""; \
-	files() { ls "$$1" 2>/dev/null | grep -q '^[^._]'; }; \
-	files $(RAW)/events || missing="events"; \
-	[ -e $(RAW)/orders/olist_orders_dataset.csv ] || missing="$$missing orders"; \
-	files $(RAW)/interactions || missing="$$missing interactions"; \
+	@$(missing_sources); \
 	if [ -z "$$missing" ]; then \
 	  echo "Raw data found for every source in $(RAW)/: not generating demo data."; \
-	else \
-	  namespaces=$$(echo $$missing | tr ' ' ','); \
-	  echo "Generating demo data for: $$namespaces"; \
-	  $(BIN)/kedro run --pipelines=demo_data --namespaces=$$namespaces --env=$(ENV); \
-	fi
+	else $(generate_missing); fi
 
-run: demo-data
-	$(BIN)/kedro run --env=$(ENV)
+# Every pipeline, two nodes at a time: the sources' nodes overlap, so one
+# node's Spark jobs use the cores while the other's driver plans and commits
+# (docs/speed-and-scale.md#make-run). With no raw file of any source (a fresh
+# clone) the demo data is generated in the same run: one Spark start, not two.
+RUNNER ?= ThreadRunner
+run: install java
+	@$(missing_sources); \
+	if [ "$$missing" = "events orders interactions" ]; then \
+	  echo "No raw data in $(RAW)/: generating demo data for every source in this run."; \
+	  $(BIN)/kedro run --pipelines=demo_data,__default__ --runner=$(RUNNER) --env=$(ENV); \
+	else \
+	  if [ -n "$$missing" ]; then $(generate_missing) || exit 1; fi; \
+	  $(BIN)/kedro run --runner=$(RUNNER) --env=$(ENV); \
+	fi
 
 # Two workers: the shared end-to-end run on one, the other tests beside it.
 TEST_WORKERS ?= 2
