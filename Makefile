@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 java:
 	@scripts/check_java.sh
 
-# Sets $$missing to the sources whose raw folder holds no file (yours are kept; the
+# Sets $missing to the sources whose raw folder holds no file (yours are kept; the
 # run then says what to do about a file it cannot read, such as a .zip).
 define missing_sources
 files() { ls "$$1" 2>/dev/null | grep -q '^[^._]'; }; missing=""; \
@@ -34,7 +34,7 @@ files $(RAW)/events || missing="events"; \
 files $(RAW)/interactions || missing="$$missing interactions"
 endef
 
-# Generates demo data for the sources in $$missing.
+# Generates demo data for the sources in $missing.
 define generate_missing
 namespaces=$$(echo $$missing | tr ' ' ','); \
 echo "Generating demo data for: $$namespaces"; \
