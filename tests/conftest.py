@@ -18,6 +18,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.io import DataCatalog
+from kedro.runner import ThreadRunner
 from pyspark.sql import DataFrame, SparkSession
 
 PROJECT_PATH = Path(__file__).resolve().parents[1]
@@ -123,8 +124,11 @@ def run(
 def demo_project(spark, tmp_path_factory, worker_id) -> dict[str, Any]:
     """Demo data and the default pipeline, run once for every test that reads outputs.
 
-    Tests that only read outputs share this run; a test that reruns a pipeline must
-    leave outputs equal to what it found (the rerun-equality test does). The
+    The default pipeline runs two nodes at a time, through Kedro's
+    ``ThreadRunner``, as ``make run`` runs it (the sequential runner has its
+    own test, test_pipeline_runner.py). Tests that only read outputs share
+    this run; a test that reruns a pipeline must leave outputs equal to what
+    it found (the rerun-equality test does). The
     default run is tracked in MLflow, in a SQLite store beside the data
     (``project["mlflow"]``, its tracking URI). Under pytest-xdist the first
     worker that needs it makes it, under a lock; the other reads its record.
@@ -143,7 +147,7 @@ def demo_project(spark, tmp_path_factory, worker_id) -> dict[str, Any]:
         store = f"sqlite:///{project['root'] / 'mlruns' / 'mlflow.db'}"
         tracked = {"ECOM_RECSYS_MLFLOW": "1", "MLFLOW_TRACKING_URI": store}
         with mock.patch.dict(os.environ, tracked):
-            run(project, "__default__")
+            run(project, "__default__", runner=ThreadRunner())
         project = {**project, "mlflow": store}
         record.write_text(json.dumps({k: str(v) for k, v in project.items()}))
         return project
